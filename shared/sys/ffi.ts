@@ -1,0 +1,68 @@
+// Loads koffi's native addon directly (not through koffi's JS wrapper) so that the same code
+// works under plain Node (tests) and inside the single-executable build, where the addon travels
+// as an SEA asset and must be written to a real file before dlopen can map it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import crypto from 'node:crypto';
+
+export interface KoffiLib {
+  func(signature: string): (...args: unknown[]) => any;
+}
+export interface Koffi {
+  load(lib: string): KoffiLib;
+  errno(value?: number): number;
+  version: string;
+}
+
+let cached: Koffi | undefined;
+
+declare const __TSCNI_SEA__: boolean | undefined;
+
+function isSea(): boolean {
+  if (typeof __TSCNI_SEA__ !== 'undefined' && __TSCNI_SEA__) return true;
+  return false;
+}
+
+// Root-owned, tmpfs-backed by default: rewritten once per boot, never world-writable.
+export function nativeCacheDir(): string {
+  const env = process.env.TSCNI_NATIVE_DIR;
+  if (env) return env;
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return uid === 0 ? '/run/tscni' : path.join(process.env.XDG_RUNTIME_DIR || '/tmp', `tscni-${uid}`);
+}
+
+function materialiseSeaAddon(): string {
+  // Only reached inside the Node 22 executable, where getBuiltinModule exists.
+  const sea = (process as any).getBuiltinModule('node:sea') as { getAsset(name: string): ArrayBuffer };
+  const bytes = Buffer.from(sea.getAsset('koffi.node'));
+  const digest = crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const dir = nativeCacheDir();
+  const file = path.join(dir, `koffi-${digest}.node`);
+  try {
+    const st = fs.statSync(file);
+    if (st.size === bytes.length && st.uid === (process.getuid?.() ?? 0)) return file;
+  } catch {
+    /* not there yet */
+  }
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, bytes, { mode: 0o500 });
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+function devAddonPath(): string {
+  const req = createRequire(import.meta.url);
+  const pkgJson = req.resolve('@koromix/koffi-linux-x64/package.json');
+  return path.join(path.dirname(pkgJson), 'linux_x64', 'koffi.node');
+}
+
+export function koffi(): Koffi {
+  if (cached) return cached;
+  const file = isSea() ? materialiseSeaAddon() : devAddonPath();
+  const mod = { exports: {} as Koffi };
+  process.dlopen(mod, file);
+  cached = mod.exports;
+  return cached;
+}
