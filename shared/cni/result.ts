@@ -108,11 +108,10 @@ export function toCurrent(raw: unknown, fallbackVersion: string): Result {
     });
     if (ifs.length) out.interfaces = ifs;
     const ips = asArray<IPConfig & { version?: string }>(r.ips, 'ips').map((i, n) => {
-      const o: IPConfig = {};
-      if (typeof i?.interface === 'number') o.interface = i.interface;
-      o.address = requireString(i?.address, `ips[${n}].address`);
+      const address = requireString(i?.address, `ips[${n}].address`);
+      const o: IPConfig = typeof i.interface === 'number' ? { interface: i.interface, address } : { address };
       if (i.gateway) o.gateway = i.gateway;
-      return o as IPConfig;
+      return o;
     });
     if (ips.length) out.ips = ips;
     const routes = asArray<Route>(r.routes, 'routes').map((rt, n) => {

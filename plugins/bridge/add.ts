@@ -1,0 +1,138 @@
+// bridge ADD, in the reference's order; every step that creates something registers its undo,
+// so a failure anywhere leaves the host as it was (the bridge itself stays only if it pre-existed).
+import fs from 'node:fs';
+import { CniError, ErrorCode } from '../../shared/cni/error';
+import type { Interface, Result } from '../../shared/cni/result';
+import type { Context } from '../../shared/cni/skel';
+import { masqAdd, masqDel, resolveBackend } from '../../shared/firewall';
+import { macspoofAdd, macspoofDel } from '../../shared/firewall/macspoof';
+import { delegateIpam } from '../../shared/ipam/delegate';
+import { ensureBridge } from '../../shared/link/bridge';
+import { configureIface } from '../../shared/link/iface';
+import { randomVethName } from '../../shared/link/random-name';
+import { createVeth } from '../../shared/link/veth';
+import { Netlink, waitOperUp } from '../../shared/netlink';
+import { openNetns, withNetnsFd, NetnsNotFoundError } from '../../shared/netns/netns';
+import { sysctlSet } from '../../shared/sys/sysctl';
+import { containerMac, validateBridgeConf, type BridgeConf } from './config';
+import { enableForwarding, ensureGatewayAddrs, ensureVlanGatewayLink } from './gateway';
+import { applyPortVlans, usesVlans } from './vlan';
+
+type Undo = () => void | Promise<unknown>;
+
+async function runUndos(undos: Undo[]): Promise<void> {
+  for (const u of undos.reverse()) {
+    try {
+      await u();
+    } catch {
+      /* best effort: the original error is what the caller needs */
+    }
+  }
+}
+
+export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
+  const c = ctx.conf;
+  const { trunk } = validateBridgeConf(c);
+  const mac = containerMac(c, ctx.cniArgs);
+  const backend = c.ipMasq ? resolveBackend(c.ipMasqBackend, 'ipMasqBackend') : undefined;
+  const isGateway = c.isGateway || c.isDefaultGateway;
+  const vlans = { vlan: c.vlan, trunk, preserveDefaultVlan: c.preserveDefaultVlan };
+
+  let nsFd: number;
+  try {
+    nsFd = openNetns(ctx.env.netns);
+  } catch (e) {
+    if (e instanceof NetnsNotFoundError) throw new CniError(ErrorCode.UnknownContainer, `netns "${ctx.env.netns}" does not exist`);
+    throw e;
+  }
+  const nl = Netlink.open();
+  const ctrNl = withNetnsFd(nsFd, () => Netlink.open());
+  const undos: Undo[] = [];
+  try {
+    const { bridge, created } = ensureBridge(nl, { name: c.bridge, mtu: c.mtu, vlanFiltering: usesVlans(vlans), promisc: c.promiscMode });
+    if (created) undos.push(() => nl.linkDel(bridge.index));
+
+    const { host, container } = createVeth(nl, ctrNl, nsFd, { ifname: ctx.env.ifname, mtu: c.mtu, containerMac: mac });
+    undos.push(() => nl.linkDel(host.index));
+    try {
+      sysctlSet(`net/ipv6/conf/${host.name}/accept_ra`, '0');
+    } catch {
+      /* no IPv6 on this host */
+    }
+    nl.linkSetMaster(host.index, bridge.index);
+    if (c.hairpinMode || c.portIsolation) nl.bridgePortSet(host.index, { hairpin: c.hairpinMode || undefined, isolated: c.portIsolation || undefined });
+    applyPortVlans(nl, host.index, vlans);
+    nl.linkSetUp(host.index);
+
+    if (c.macspoofchk) {
+      macspoofAdd({ hostIface: host.name, mac: container.mac, containerId: ctx.env.containerId, ifname: ctx.env.ifname });
+      undos.push(() => macspoofDel({ containerId: ctx.env.containerId, ifname: ctx.env.ifname }));
+    }
+
+    const result: Result = { cniVersion: ctx.cniVersion, interfaces: [], ips: [], routes: [] };
+    if (c.ipam?.type) {
+      const ipamResult = await delegateIpam('ADD', ctx, c.ipam.type);
+      undos.push(() => delegateIpam('DEL', ctx, c.ipam!.type!));
+      if (!ipamResult?.ips?.length) throw new CniError(ErrorCode.Internal, 'IPAM plugin returned missing IP config');
+      result.ips = ipamResult.ips.map((ip) => ({ ...ip, interface: 2 }));
+      result.routes = [...(ipamResult.routes ?? [])];
+      if (ipamResult.dns) result.dns = ipamResult.dns;
+    }
+    if (c.isDefaultGateway) {
+      for (const ip of result.ips ?? []) {
+        if (!ip.gateway) continue;
+        const dst = ip.address.includes(':') ? '::/0' : '0.0.0.0/0';
+        if (!result.routes!.some((r) => r.dst === dst)) result.routes!.push({ dst, gw: ip.gateway });
+      }
+    }
+
+    if (!c.disableContainerInterface) {
+      withNetnsFd(nsFd, () =>
+        configureIface(ctrNl, { index: container.index, ifname: ctx.env.ifname, ips: result.ips ?? [], routes: result.routes ?? [], enableDad: c.enabledad }),
+      );
+    }
+
+    const extraIfaces: Interface[] = [];
+    if (isGateway && result.ips?.length) {
+      let gwLink = bridge;
+      if (c.vlan) {
+        gwLink = ensureVlanGatewayLink(nl, bridge, c.vlan, c.mtu, randomVethName());
+        extraIfaces.push({ name: gwLink.name, mac: gwLink.mac });
+      }
+      ensureGatewayAddrs(nl, gwLink, result.ips, c.forceAddress);
+      enableForwarding(result.ips);
+    }
+
+    if (backend && result.ips?.length) {
+      const target = { network: String(ctx.json.name), containerId: ctx.env.containerId, ifname: ctx.env.ifname, ips: result.ips.map((i) => i.address) };
+      masqAdd(backend, target);
+      undos.push(() => masqDel(backend, target));
+    }
+
+    if (!c.disableContainerInterface) {
+      const state = waitOperUp(nl, host.index, 2500);
+      if (state !== 'up') throw new CniError(ErrorCode.Internal, `bridge port in error state: ${state}`);
+    }
+
+    const br = nl.linkByIndex(bridge.index) ?? bridge;
+    const hostNow = nl.linkByIndex(host.index) ?? host;
+    result.interfaces = [
+      { name: br.name, mac: br.mac },
+      { name: hostNow.name, mac: hostNow.mac },
+      { name: container.name, mac: container.mac, sandbox: ctx.env.netns },
+      ...extraIfaces,
+    ];
+    if (c.mtu) for (const i of result.interfaces.slice(1, 3)) i.mtu = c.mtu;
+    if (c.dns && Object.keys(c.dns).length) result.dns = c.dns;
+    if (!result.ips?.length) delete result.ips;
+    if (!result.routes?.length) delete result.routes;
+    return result;
+  } catch (e) {
+    await runUndos(undos);
+    throw e;
+  } finally {
+    ctrNl.close();
+    nl.close();
+    fs.closeSync(nsFd);
+  }
+}

@@ -1,0 +1,78 @@
+// bridge configuration: the reference plugin's keys and defaults, validated with field names.
+import { z } from 'zod';
+import { pickCniArgs } from '../../shared/cni/args';
+import { CniError, ErrorCode } from '../../shared/cni/error';
+import { interfaceNameProblem } from '../../shared/cni/names';
+import { netConfSchema } from '../../shared/cni/netconf';
+
+const mac = z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'must be a MAC address like c2:11:22:33:44:55');
+
+const trunkEntry = z
+  .object({ id: z.number().int().optional(), minID: z.number().int().optional(), maxID: z.number().int().optional() })
+  .passthrough();
+
+export const bridgeSchema = netConfSchema.extend({
+  bridge: z
+    .string()
+    .default('cni0')
+    .refine((n) => !interfaceNameProblem(n), (n) => ({ message: interfaceNameProblem(n) ?? '' })),
+  isGateway: z.boolean().default(false),
+  isDefaultGateway: z.boolean().default(false),
+  forceAddress: z.boolean().default(false),
+  ipMasq: z.boolean().default(false),
+  ipMasqBackend: z.string().optional(),
+  mtu: z.number().int().min(0).max(65535).default(0),
+  hairpinMode: z.boolean().default(false),
+  promiscMode: z.boolean().default(false),
+  vlan: z.number().int().default(0),
+  vlanTrunk: z.array(trunkEntry).optional(),
+  preserveDefaultVlan: z.boolean().default(false),
+  enabledad: z.boolean().default(false),
+  macspoofchk: z.boolean().default(false),
+  disableContainerInterface: z.boolean().default(false),
+  portIsolation: z.boolean().default(false),
+  runtimeConfig: z.object({ mac: mac.optional() }).passthrough().optional(),
+  args: z.object({ cni: z.object({ mac: mac.optional() }).passthrough().optional() }).passthrough().optional(),
+});
+
+export type BridgeConf = z.infer<typeof bridgeSchema>;
+
+export interface VlanRange {
+  min: number;
+  max: number;
+}
+
+const bad = (msg: string): CniError => new CniError(ErrorCode.InvalidNetworkConfig, msg);
+
+/** Cross-field rules the reference enforces on ADD; run before anything is touched. */
+export function validateBridgeConf(c: BridgeConf): { trunk: VlanRange[] } {
+  if (c.vlan < 0 || c.vlan > 4094) throw bad(`invalid VLAN ID ${c.vlan} (must be between 0 and 4094): field "vlan"`);
+  if (c.hairpinMode && c.promiscMode) throw bad('cannot set hairpin mode and promiscuous mode at the same time: fields "hairpinMode", "promiscMode"');
+  if (c.disableContainerInterface && c.ipam?.type) {
+    throw bad('cannot use IPAM when the container interface is disabled: fields "disableContainerInterface", "ipam"');
+  }
+  const trunk: VlanRange[] = [];
+  for (const [i, t] of (c.vlanTrunk ?? []).entries()) {
+    if (t.id !== undefined) {
+      if (t.id < 1 || t.id > 4094) throw bad(`invalid VLAN ID ${t.id} in vlanTrunk[${i}].id (must be between 1 and 4094)`);
+      trunk.push({ min: t.id, max: t.id });
+    }
+    if (t.minID !== undefined || t.maxID !== undefined) {
+      if (t.minID === undefined || t.maxID === undefined) throw bad(`vlanTrunk[${i}]: minID and maxID must be given together`);
+      if (t.minID < 1 || t.maxID > 4094 || t.minID > t.maxID) throw bad(`vlanTrunk[${i}]: invalid range ${t.minID}-${t.maxID} (1 ≤ minID ≤ maxID ≤ 4094)`);
+      trunk.push({ min: t.minID, max: t.maxID });
+    }
+    if (t.id === undefined && t.minID === undefined) throw bad(`vlanTrunk[${i}]: needs "id" or "minID"/"maxID"`);
+  }
+  return { trunk };
+}
+
+/** Container MAC: runtimeConfig > args.cni > CNI_ARGS MAC=, as in the reference. */
+export function containerMac(c: BridgeConf, cniArgs: Map<string, string>): string | undefined {
+  const fromArgs = cniArgs.size ? pickCniArgs(cniArgs, ['MAC', 'IP', 'K8S_POD_NAME', 'K8S_POD_NAMESPACE', 'K8S_POD_INFRA_CONTAINER_ID', 'K8S_POD_UID']).MAC : undefined;
+  const m = c.runtimeConfig?.mac ?? c.args?.cni?.mac ?? fromArgs;
+  if (m !== undefined && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(m)) {
+    throw new CniError(ErrorCode.InvalidEnvironment, `invalid MAC address "${m}" in CNI_ARGS MAC`);
+  }
+  return m?.toLowerCase();
+}

@@ -1,0 +1,35 @@
+// bridge DEL: best effort and idempotent. Unlike the reference, masquerade entries are removed
+// even when the netns is already gone (addresses from prevResult, or found by container id).
+import type { Context } from '../../shared/cni/skel';
+import { masqDel, resolveBackend } from '../../shared/firewall';
+import { macspoofDel } from '../../shared/firewall/macspoof';
+import { delegateIpam } from '../../shared/ipam/delegate';
+import { Netlink } from '../../shared/netlink';
+import { inSandboxIfPresent } from '../../shared/netns/sandbox';
+import type { BridgeConf } from './config';
+
+export async function cmdDel(ctx: Context<BridgeConf>): Promise<void> {
+  const c = ctx.conf;
+  const ifaceAddrs: string[] = [];
+  inSandboxIfPresent(ctx.env.netns, () => {
+    const nl = Netlink.open();
+    try {
+      const link = nl.linkByName(ctx.env.ifname);
+      if (!link) return;
+      for (const a of nl.addrList({ index: link.index })) if (a.scope === 0) ifaceAddrs.push(a.cidr);
+      nl.linkDel(link.index);
+    } finally {
+      nl.close();
+    }
+  });
+
+  if (c.ipam?.type) await delegateIpam('DEL', ctx, c.ipam.type);
+
+  if (c.macspoofchk) macspoofDel({ containerId: ctx.env.containerId, ifname: ctx.env.ifname });
+
+  if (c.ipMasq) {
+    const prevIps = (ctx.prevResult?.ips ?? []).map((i) => i.address);
+    const ips = ifaceAddrs.length ? ifaceAddrs : prevIps;
+    masqDel(resolveBackend(c.ipMasqBackend, 'ipMasqBackend'), { network: String(ctx.json.name), containerId: ctx.env.containerId, ifname: ctx.env.ifname, ips });
+  }
+}

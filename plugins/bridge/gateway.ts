@@ -1,0 +1,68 @@
+// isGateway: the bridge (or its per-vlan gateway port) carries each subnet's gateway address and
+// the host forwards. Only the address of the matching family/subnet is touched.
+import ipaddr from 'ipaddr.js';
+import { CniError, ErrorCode } from '../../shared/cni/error';
+import type { IPConfig } from '../../shared/cni/result';
+import type { Link, Netlink } from '../../shared/netlink';
+import { sysctlEnsure } from '../../shared/sys/sysctl';
+
+function sameSubnet(a: string, b: string): boolean {
+  const [pa, la] = ipaddr.parseCIDR(a);
+  const [pb, lb] = ipaddr.parseCIDR(b);
+  if (pa.kind() !== pb.kind() || la !== lb) return false;
+  return pa.match(pb, la);
+}
+
+/** Ensures gw/prefix on the link for every IP with a gateway; returns the gateway CIDRs. */
+export function ensureGatewayAddrs(nl: Netlink, link: Link, ips: IPConfig[], forceAddress: boolean): string[] {
+  const wanted: string[] = [];
+  for (const ip of ips) {
+    if (!ip.gateway) continue;
+    const prefix = ip.address.split('/')[1];
+    wanted.push(`${ip.gateway}/${prefix}`);
+  }
+  if (!wanted.length) return wanted;
+  const existing = nl.addrList({ index: link.index });
+  for (const gw of wanted) {
+    if (existing.some((a) => a.cidr === gw)) continue;
+    const family = gw.includes(':') ? 6 : 4;
+    const clash = existing.filter((a) => a.family === family && a.scope === 0 && sameSubnet(a.cidr, gw));
+    for (const c of clash) {
+      if (!forceAddress) {
+        throw new CniError(ErrorCode.Internal, `${link.name} already has an IP address different from ${gw}: ${c.cidr} (set forceAddress to replace it)`);
+      }
+      nl.addrDel(link.index, c.cidr);
+    }
+    nl.addrAdd(link.index, gw, { noDad: true, broadcast: true });
+  }
+  // Pin the MAC so the bridge stops following the lowest port MAC: the gateway's ARP entries in
+  // containers would otherwise go stale whenever a port leaves.
+  const fresh = nl.linkByIndex(link.index);
+  if (fresh) nl.linkSetMac(link.index, fresh.mac);
+  return wanted;
+}
+
+export function enableForwarding(ips: IPConfig[]): void {
+  if (ips.some((i) => !i.address.includes(':'))) sysctlEnsure('net/ipv4/ip_forward', '1');
+  if (ips.some((i) => i.address.includes(':'))) sysctlEnsure('net/ipv6/conf/all/forwarding', '1');
+}
+
+/**
+ * With a vlan, the gateway lives on a host veth named <bridge>.<vlan> whose peer is an access
+ * port of that vlan on the bridge (as the reference does); created once, shared by containers.
+ */
+export function ensureVlanGatewayLink(nl: Netlink, bridge: Link, vlan: number, mtu: number, peerName: string): Link {
+  const name = `${bridge.name}.${vlan}`;
+  const existing = nl.linkByName(name);
+  if (existing) return existing;
+  if (Buffer.byteLength(name) > 15) throw new CniError(ErrorCode.InvalidNetworkConfig, `vlan gateway interface name ${name} is longer than 15 bytes: shorten field "bridge"`);
+  nl.linkAdd({ name, kind: 'veth', mtu: mtu || undefined, veth: { peerName, peerMtu: mtu || undefined } });
+  const peer = nl.linkByName(peerName)!;
+  nl.linkSetMaster(peer.index, bridge.index);
+  for (const e of nl.bridgeVlanList(peer.index)) nl.bridgeVlanDel(peer.index, e.vid);
+  nl.bridgeVlanAdd(peer.index, vlan, { pvid: true, untagged: true });
+  nl.linkSetUp(peer.index);
+  const link = nl.linkByName(name)!;
+  nl.linkSetUp(link.index);
+  return link;
+}
