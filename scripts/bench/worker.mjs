@@ -1,0 +1,64 @@
+// Runs inside a throwaway "host" netns (started with `ip netns exec HOST node worker.mjs JOB`):
+// creates container namespaces, drives conflist ADD/DEL through chain.mjs and prints timings.
+import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { chainAdd, chainDel } from './chain.mjs';
+
+const job = JSON.parse(process.argv[2]);
+const { dir, list, count, present = 0, parallel = 1, tag } = job;
+const made = [];
+
+function mkNetns(i) {
+  const name = `${tag}-c${i}`;
+  execFileSync('ip', ['netns', 'add', name]);
+  made.push(name);
+  return { containerId: `bench-${tag}-${i}`, netns: `/var/run/netns/${name}`, caps: { portMappings: [{ hostPort: 20000 + i, containerPort: 80, protocol: 'tcp' }] } };
+}
+
+async function timed(fn) {
+  const t0 = performance.now();
+  const r = await fn();
+  return [performance.now() - t0, r];
+}
+
+const out = { add: [], del: [], ips: [] };
+try {
+  const background = [];
+  for (let i = 0; i < present; i++) {
+    const c = mkNetns(i);
+    c.prevResult = await chainAdd(dir, list, c);
+    background.push(c);
+  }
+  const measured = [];
+  for (let i = present; i < present + count; i++) measured.push(mkNetns(i));
+  for (let i = 0; i < measured.length; i += parallel) {
+    const batch = measured.slice(i, i + parallel);
+    await Promise.all(
+      batch.map(async (c) => {
+        const [ms, res] = await timed(() => chainAdd(dir, list, c));
+        c.prevResult = res;
+        out.add.push(ms);
+        for (const ip of res?.ips ?? []) out.ips.push(ip.address);
+      }),
+    );
+  }
+  for (let i = 0; i < measured.length; i += parallel) {
+    const batch = measured.slice(i, i + parallel);
+    await Promise.all(
+      batch.map(async (c) => {
+        const [ms] = await timed(() => chainDel(dir, list, c));
+        out.del.push(ms);
+      }),
+    );
+  }
+  for (const c of background) await chainDel(dir, list, c);
+} finally {
+  for (const n of made) {
+    try {
+      execFileSync('ip', ['netns', 'del', n]);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+process.stdout.write(JSON.stringify(out));
