@@ -1,0 +1,127 @@
+// IP addresses as (family, bigint) so v4 and v6 share one arithmetic, and their text form is
+// exactly Go's net.IP.String(): the lease file names must be the ones the reference writes.
+import ipaddr from 'ipaddr.js';
+
+export type Family = 4 | 6;
+export interface Ip {
+  family: Family;
+  value: bigint;
+}
+
+const BITS: Record<Family, number> = { 4: 32, 6: 128 };
+export const bitsOf = (f: Family): number => BITS[f];
+export const maxOf = (f: Family): bigint => (1n << BigInt(BITS[f])) - 1n;
+
+function parseV4(s: string): bigint | undefined {
+  // Go rejects leading zeros (ambiguous octal) and anything but four decimal parts.
+  if (!ipaddr.IPv4.isValidFourPartDecimal(s)) return undefined;
+  const parts = s.split('.');
+  if (parts.some((p) => p.length > 1 && p.startsWith('0'))) return undefined;
+  return parts.reduce((acc, p) => (acc << 8n) | BigInt(Number(p)), 0n);
+}
+
+function parseV6(s: string): bigint | undefined {
+  // Hand-rolled: ipaddr.js reads "::1.2.3.4" as v4-mapped, Go does not.
+  if (!/^[0-9a-fA-F:.]+$/.test(s) || s.split('::').length > 2) return undefined;
+  let tail = s;
+  let v4tail: bigint | undefined;
+  const lastColon = s.lastIndexOf(':');
+  if (s.includes('.')) {
+    v4tail = parseV4(s.slice(lastColon + 1));
+    if (v4tail === undefined) return undefined;
+    tail = s.slice(0, lastColon + 1) + '0:0';
+  }
+  const [head, rest] = tail.includes('::') ? tail.split('::') : [tail, undefined];
+  const groups = (x: string): string[] | undefined => {
+    if (x === '') return [];
+    const g = x.split(':');
+    return g.every((h) => /^[0-9a-fA-F]{1,4}$/.test(h)) ? g : undefined;
+  };
+  const a = groups(head!);
+  const b = rest === undefined ? [] : groups(rest);
+  if (!a || !b) return undefined;
+  const n = a.length + b.length;
+  if (rest === undefined ? n !== 8 : n > 7) return undefined;
+  const all = [...a, ...Array(8 - n).fill('0'), ...b];
+  let v = all.reduce((acc, h) => (acc << 16n) | BigInt(parseInt(h, 16)), 0n);
+  if (v4tail !== undefined) v = (v & ~0xffffffffn) | v4tail;
+  return v;
+}
+
+const V4_MAPPED_PREFIX = 0xffffn << 32n;
+
+/** Parses an address; v4-mapped v6 becomes v4, as Go's To4() does. */
+export function parseIp(s: string): Ip | undefined {
+  if (typeof s !== 'string') return undefined;
+  const v4 = parseV4(s);
+  if (v4 !== undefined) return { family: 4, value: v4 };
+  const v6 = parseV6(s);
+  if (v6 === undefined) return undefined;
+  if (v6 >> 32n === 0xffffn) return { family: 4, value: v6 & 0xffffffffn };
+  return { family: 6, value: v6 };
+}
+
+export function formatIp(ip: Ip): string {
+  if (ip.family === 4) {
+    const v = ip.value;
+    return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.');
+  }
+  if (ip.value >> 32n === 0xffffn && (ip.value & ~0xffffffffn) === V4_MAPPED_PREFIX) {
+    return formatIp({ family: 4, value: ip.value & 0xffffffffn });
+  }
+  const g: number[] = [];
+  for (let i = 7; i >= 0; i--) g.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
+  // Longest run of zero groups (first one on a tie), only if it spans at least two groups.
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
+  if (bestLen < 2) return hex(g);
+  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+}
+
+export const ipEquals = (a: Ip, b: Ip): boolean => a.family === b.family && a.value === b.value;
+
+export interface Cidr {
+  ip: Ip;
+  prefix: number;
+}
+
+/** "addr/prefix"; the address keeps its host bits (callers decide whether that is an error). */
+export function parseCidr(s: string): Cidr | undefined {
+  if (typeof s !== 'string') return undefined;
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const ip = parseIp(s.slice(0, slash));
+  const p = s.slice(slash + 1);
+  if (!ip || !/^\d{1,3}$/.test(p)) return undefined;
+  const prefix = Number(p);
+  // A v4-mapped literal with a v6-sized prefix: Go keeps it v6-sized; we do not support that.
+  if (prefix > bitsOf(ip.family)) return undefined;
+  return { ip, prefix };
+}
+
+export function maskOf(family: Family, prefix: number): bigint {
+  const host = BigInt(bitsOf(family) - prefix);
+  return maxOf(family) ^ ((1n << host) - 1n);
+}
+
+export const networkOf = (c: Cidr): Ip => ({ family: c.ip.family, value: c.ip.value & maskOf(c.ip.family, c.prefix) });
+export const lastOf = (c: Cidr): Ip => ({ family: c.ip.family, value: (c.ip.value & maskOf(c.ip.family, c.prefix)) | (maxOf(c.ip.family) ^ maskOf(c.ip.family, c.prefix)) });
+export const formatCidr = (c: Cidr): string => `${formatIp(c.ip)}/${c.prefix}`;
+
+export function cidrContains(c: Cidr, ip: Ip): boolean {
+  return ip.family === c.ip.family && (ip.value & maskOf(c.ip.family, c.prefix)) === networkOf(c).value;
+}
