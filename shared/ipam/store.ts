@@ -42,6 +42,14 @@ function storeError(msg: string, e: unknown): CniError {
   return new CniError(ErrorCode.IoFailure, msg, (e as Error)?.message ?? String(e));
 }
 
+/**
+ * Crash injection for the kill -9 tests: TSCNI_TEST_CRASH=<point> makes the process SIGKILL
+ * itself at that point, so each window between two writes is exercised deterministically.
+ */
+function crashPoint(point: string): void {
+  if (process.env.TSCNI_TEST_CRASH === point) process.kill(process.pid, 'SIGKILL');
+}
+
 export class Store {
   private lockFd: number | undefined;
   private locked = false;
@@ -116,6 +124,9 @@ export class Store {
     let clean = false;
     try {
       this.byKey = undefined;
+      // Under the lock no temp file is in use: any there is a killed process's (an empty
+      // directory in the normal case, so this costs one readdir).
+      this.index?.sweepTmp();
       if (!this.index || !this.index.isCurrent()) this.rebuildIndex();
       const r = fn();
       clean = true;
@@ -176,7 +187,6 @@ export class Store {
 
   private rebuildIndex(): void {
     const map = new Map<string, Set<string>>();
-    this.index?.sweepTmp();
     for (const l of this.scan()) {
       if (l.content.kind === 'garbage') continue;
       const key = l.content.key;
@@ -205,6 +215,7 @@ export class Store {
     const name = formatIp(ip);
     const key = ownerKey(o);
     const tmp = this.prepareTmp(o, key);
+    crashPoint('before-link');
     try {
       fs.linkSync(tmp, path.join(this.dir, name));
     } catch (e) {
@@ -212,12 +223,14 @@ export class Store {
       throw e;
     }
     this.pendingTmp = undefined;
+    crashPoint('after-link');
     if (this.index) this.index.adoptTmp(tmp, key, name);
     else fs.rmSync(tmp, { force: true });
     if (this.byKey) {
       if (!this.byKey.has(key)) this.byKey.set(key, new Set());
       this.byKey.get(key)!.add(name);
     }
+    crashPoint('after-marker');
     this.writeLastReserved(rangeId, name);
     return true;
   }
@@ -249,6 +262,7 @@ export class Store {
   /** Removes one lease of key (lease first: a marker without its lease is simply stale). */
   release(key: string, name: string): void {
     fs.rmSync(path.join(this.dir, name), { force: true });
+    crashPoint('after-unlink');
     this.index?.drop(key, name);
     this.byKey?.get(key)?.delete(name);
   }
