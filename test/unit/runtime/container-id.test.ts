@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { absoluteNetns, containerIdFromNetns } from '../../../shared/runtime/container-id';
+import { absoluteNetns, containerIdFromNetns, goGetwd } from '../../../shared/runtime/container-id';
 
 describe('container id derived from the netns path', () => {
   it('matches the id the Go cnitool derived (reference §6)', () => {
@@ -17,5 +17,14 @@ describe('container id derived from the netns path', () => {
     const a = containerIdFromNetns('/run/netns/a');
     expect(a).not.toBe(containerIdFromNetns('/run/netns/b'));
     expect(a).toMatch(/^cnitool-[0-9a-f]{20}$/);
+  });
+});
+
+describe('working directory as Go reports it', () => {
+  it('uses $PWD only when it names the current directory', () => {
+    expect(goGetwd({ PWD: process.cwd() })).toBe(process.cwd());
+    expect(goGetwd({ PWD: '/nonexistent-dir' })).toBe(process.cwd());
+    expect(goGetwd({ PWD: 'relative' })).toBe(process.cwd());
+    expect(goGetwd({})).toBe(process.cwd());
   });
 });
