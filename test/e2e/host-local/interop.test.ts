@@ -42,7 +42,7 @@ describe.skipIf(!hasRef)('host-local e2e: interop with the reference plugin', ()
     const mine = data();
     const theirs = data();
     for (const [cmd, id, args] of SEQUENCE) {
-      const extra = args ? { CNI_ARGS: args } : {};
+      const extra: Record<string, string> = args ? { CNI_ARGS: args } : {};
       const a = ipam('ours', host, cniVars(cmd, id, 'eth0', extra), conf(mine, ipamConf));
       const b = ipam('ref', host, cniVars(cmd, id, 'eth0', extra), conf(theirs, ipamConf));
       expect([cmd, id, a.code], a.stdout).toEqual([cmd, id, b.code]);
