@@ -7,7 +7,7 @@ import { log } from '../cni/log';
 import type { Attachment } from '../cni/netconf';
 import type { IPConfig, Result } from '../cni/result';
 import { allocate, candidates, type Allocation } from './allocator';
-import { type IpamConfig, describeIps, loadIpamConfig } from './config';
+import { DEFAULT_DATA_DIR, type IpamConfig, describeIps, loadIpamConfig } from './config';
 import { type Ip, formatIp, parseCidr } from './ip';
 import { type Owner, legacyKey, ownerKey } from './lease-file';
 import { type RangeSet, rangeFor, rangeSetString } from './range';
@@ -106,9 +106,25 @@ export function hostLocalAdd(req: IpamRequest): Result {
   return res;
 }
 
+/**
+ * Where the store of a config is, for DEL: only `name` and `ipam.dataDir` matter there, so a
+ * DEL still releases when the ranges (or CNI_ARGS IP=) no longer validate. The reference fails
+ * such a DEL and leaks the lease; DEL is meant to be best-effort.
+ */
+function storeOnly(req: IpamRequest): IpamConfig {
+  try {
+    return config(req);
+  } catch (e) {
+    const ipam = req.json.ipam as Record<string, unknown> | undefined;
+    if (!(e instanceof CniError) || typeof req.json.name !== 'string' || !ipam || typeof ipam !== 'object') throw e;
+    const dataDir = typeof ipam.dataDir === 'string' && ipam.dataDir ? ipam.dataDir : DEFAULT_DATA_DIR;
+    return { name: req.json.name, dataDir, routes: [], rangeSets: [], requested: [] };
+  }
+}
+
 /** Releases every lease of (id, ifname); nothing to release is success. */
 export function hostLocalDel(req: IpamRequest): void {
-  const conf = config(req);
+  const conf = storeOnly(req);
   const owner = ownerOf(req);
   withStore(conf, (store) => {
     const { key, names } = leasesOf(store, owner);

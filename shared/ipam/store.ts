@@ -21,6 +21,8 @@ import { OwnerIndex } from './owner-index';
 const O = fs.constants;
 /** A lease body is a container ID and an interface name; anything longer is not one. */
 const LEASE_READ_LIMIT = 4096;
+/** Temp files inside the store (only when the owner index is unavailable): never an address. */
+const TMP_PREFIX = '.tscni-tmp.';
 
 export interface LeaseEntry {
   name: string;
@@ -187,6 +189,10 @@ export class Store {
 
   private rebuildIndex(): void {
     const map = new Map<string, Set<string>>();
+    if (!this.index) {
+      // Without the index, temp files live in the store: remove those a killed process left.
+      for (const n of fs.readdirSync(this.dir)) if (n.startsWith(TMP_PREFIX)) fs.rmSync(path.join(this.dir, n), { force: true });
+    }
     for (const l of this.scan()) {
       if (l.content.kind === 'garbage') continue;
       const key = l.content.key;
@@ -239,7 +245,7 @@ export class Store {
     if (this.pendingTmp?.key === key) return this.pendingTmp.path;
     this.discardTmp();
     // Without the index the temp file sits in the store itself, under a name that is no address.
-    const tmp = this.index ? this.index.tmpPath() : path.join(this.dir, `.tscni-tmp.${process.pid}.${crypto.randomBytes(6).toString('hex')}`);
+    const tmp = this.index ? this.index.tmpPath() : path.join(this.dir, `${TMP_PREFIX}${process.pid}.${crypto.randomBytes(6).toString('hex')}`);
     const fd = fs.openSync(tmp, O.O_WRONLY | O.O_CREAT | O.O_EXCL | O.O_NOFOLLOW, 0o600);
     try {
       fs.writeSync(fd, leaseBody(o));
@@ -324,7 +330,7 @@ export class Store {
 
   /** Proves a lease could be written: a file is created, synced and removed beside the store. */
   probeWritable(): void {
-    const tmp = this.index ? this.index.tmpPath() : path.join(this.dir, `.tscni-probe.${process.pid}`);
+    const tmp = this.index ? this.index.tmpPath() : path.join(this.dir, `${TMP_PREFIX}probe.${process.pid}`);
     const fd = fs.openSync(tmp, O.O_WRONLY | O.O_CREAT | O.O_EXCL | O.O_NOFOLLOW, 0o600);
     try {
       fs.writeSync(fd, 'probe');

@@ -168,3 +168,26 @@ describe('host-local verbs (in-process API)', () => {
     expect(fs.readdirSync(d)).toEqual([]);
   });
 });
+
+describe('host-local degraded and lenient paths', () => {
+  it('DEL still releases when the ranges no longer validate', () => {
+    const d = tmp();
+    hostLocalAdd(req(d, { subnet: '10.8.7.0/24' }));
+    expect(leases(d)).toEqual(['10.8.7.2']);
+    hostLocalDel(req(d, { subnet: '10.8.7.0/31' }));
+    expect(leases(d)).toEqual([]);
+  });
+
+  it('works without the owner index (".tscni" taken by a file), scanning instead', () => {
+    const d = tmp();
+    fs.writeFileSync(path.join(d, '.tscni'), 'not a directory');
+    const ipam = { subnet: '10.8.8.0/24' };
+    expect(hostLocalAdd(req(d, ipam, 'a')).ips![0]!.address).toBe('10.8.8.2/24');
+    expect(hostLocalAdd(req(d, ipam, 'b')).ips![0]!.address).toBe('10.8.8.3/24');
+    expect(failure(() => hostLocalAdd(req(d, ipam, 'a'))).code).toBe(111);
+    fs.writeFileSync(path.join(d, 'net', '.tscni-tmp.999.dead'), 'a\r\neth0'); // left by a killed process
+    hostLocalCheck(req(d, ipam, 'a'));
+    hostLocalDel(req(d, ipam, 'a'));
+    expect(fs.readdirSync(path.join(d, 'net')).sort()).toEqual(['10.8.8.3', 'last_reserved_ip.0', 'lock']);
+  });
+});
