@@ -1,0 +1,61 @@
+// What portmap asks the firewall for, already resolved per address family.
+import type { Family } from './addr';
+
+export type Protocol = 'tcp' | 'udp' | 'sctp';
+export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
+
+/** One published port in one family: (hostIP?, protocol, hostPort) → containerIP:containerPort. */
+export interface PortForward {
+  family: Family;
+  protocol: Protocol;
+  /** Canonical address; undefined means any local address. */
+  hostIP?: string;
+  hostPort: number;
+  containerIP: string;
+  containerPort: number;
+}
+
+/** A container address the forwards point at, with its subnet (for hairpin masquerade). */
+export interface ContainerAddr {
+  family: Family;
+  ip: string;
+  prefix: number;
+  /** "network/prefix" */
+  subnet: string;
+}
+
+export interface PortmapIdentity {
+  network: string;
+  containerId: string;
+  ifname: string;
+}
+
+export interface PortmapTarget extends PortmapIdentity {
+  forwards: PortForward[];
+  addrs: ContainerAddr[];
+  /** Masquerade hairpin, same-subnet and localhost-originated connections. */
+  snat: boolean;
+  /** Masquerade every source instead (reference masqAll). */
+  masqAll: boolean;
+  /** iptables: the packet-mark bit CNI-HOSTPORT-SETMARK sets. */
+  markMasqBit: number;
+  /** iptables: an existing chain that marks for masquerade (e.g. KUBE-MARK-MASQ). */
+  externalSetMarkChain?: string;
+  /** Extra match tokens for the entry rules, in the backend's dialect. */
+  conditionsV4?: string[];
+  conditionsV6?: string[];
+}
+
+/** For DEL: forwards/addrs when known (fast path), otherwise found by owner. */
+export interface PortmapRemoval extends PortmapIdentity {
+  forwards?: PortForward[];
+  addrs?: ContainerAddr[];
+  families?: Family[];
+  /** The config's snat/masqAll, to name the masquerade elements ADD made. */
+  snat?: boolean;
+  masqAll?: boolean;
+}
+
+export const forwardKey = (f: PortForward): string => `${f.hostIP ?? (f.family === 4 ? '0.0.0.0' : '::')} ${f.protocol}/${f.hostPort}`;
+export const describeForward = (f: PortForward): string =>
+  `${f.protocol}/${f.hostPort} on ${f.hostIP ?? (f.family === 4 ? 'any IPv4 address' : 'any IPv6 address')}`;
