@@ -49,7 +49,7 @@ await esbuild.build({
   minify: true,
   keepNames: false,
   legalComments: 'none',
-  define: { __TSCNI_SEA__: dev ? 'false' : 'true', 'import.meta.url': '__tscni_meta_url' },
+  define: { __TSCNI_SEA__: dev ? 'false' : 'true', __TSCNI_ROOT__: dev ? JSON.stringify(root) : '""', 'import.meta.url': '__tscni_meta_url' },
   banner: { js: dev ? 'var __tscni_meta_url=require("url").pathToFileURL(__filename).href;' : 'var __tscni_meta_url="file:///tscni.cjs";' },
   logLevel: 'warning',
 });

@@ -21,5 +21,8 @@ export async function runMain(registry: Registry): Promise<void> {
     return;
   }
   const mod = await registry[role]!();
-  process.exitCode = await mod.main(rest);
+  const code = await mod.main(rest);
+  // stdout/stderr writes are synchronous for files, pipes and TTYs on Linux, so nothing is lost
+  // by leaving now; waiting for Node's orderly teardown costs ~10 ms per plugin call.
+  process.exit(code);
 }

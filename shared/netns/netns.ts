@@ -13,7 +13,7 @@ export class NetnsNotFoundError extends Error {
 /** Opens a netns path; a missing path is a typed error (DEL treats it as success). */
 export function openNetns(path: string): number {
   try {
-    return fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_CLOEXEC);
+    return fs.openSync(path, fs.constants.O_RDONLY);
   } catch (e: any) {
     if (e.code === 'ENOENT') throw new NetnsNotFoundError(path);
     throw e;
@@ -31,7 +31,7 @@ export function netnsExists(path: string): boolean {
 
 export function withNetnsFd<T>(fd: number, fn: () => T): T {
   const c = libc();
-  const home = fs.openSync('/proc/thread-self/ns/net', fs.constants.O_RDONLY | fs.constants.O_CLOEXEC);
+  const home = fs.openSync('/proc/thread-self/ns/net', fs.constants.O_RDONLY);
   try {
     check('setns', c.setns(fd, CLONE_NEWNET));
     try {

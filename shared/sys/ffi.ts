@@ -18,6 +18,7 @@ export interface Koffi {
 let cached: Koffi | undefined;
 
 declare const __TSCNI_SEA__: boolean | undefined;
+declare const __TSCNI_ROOT__: string | undefined;
 
 function isSea(): boolean {
   if (typeof __TSCNI_SEA__ !== 'undefined' && __TSCNI_SEA__) return true;
@@ -53,7 +54,9 @@ function materialiseSeaAddon(): string {
 }
 
 function devAddonPath(): string {
-  const req = createRequire(import.meta.url);
+  // A dev bundle may live outside the repo (e.g. /tmp): resolve from the repo it was built from.
+  const base = typeof __TSCNI_ROOT__ !== 'undefined' && __TSCNI_ROOT__ ? path.join(__TSCNI_ROOT__, 'package.json') : import.meta.url;
+  const req = createRequire(base);
   const pkgJson = req.resolve('@koromix/koffi-linux-x64/package.json');
   return path.join(path.dirname(pkgJson), 'linux_x64', 'koffi.node');
 }
