@@ -59,6 +59,12 @@ export class World {
     o('ip', 'link', 'set', 'eth0', 'up');
   }
 
+  /** Lets the outside reach the container subnets directly (to see un-NATed sources). */
+  routeOutsideToContainers(): void {
+    inNetns(this.out, ['ip', 'route', 'add', '10.88.0.0/24', 'via', HOST_V4]);
+    inNetns(this.out, ['ip', '-6', 'route', 'add', 'fd88::/64', 'via', HOST_V6]);
+  }
+
   addContainer(): Container {
     const n = this.containers.length + 2;
     const name = createNetns('tfw');
