@@ -10,21 +10,33 @@ export interface BridgeOptions {
   promisc: boolean;
 }
 
+function noVlanFiltering(name: string): CniError {
+  return new CniError(ErrorCode.UnsupportedField, `bridge ${name}: this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING), so "vlan"/"vlanTrunk" cannot be used`);
+}
+
 export function ensureBridge(nl: Netlink, o: BridgeOptions): { bridge: Link; created: boolean } {
   let created = false;
   let br = nl.linkByName(o.name);
   if (!br) {
     try {
-      nl.linkAdd({ name: o.name, kind: 'bridge', mtu: o.mtu || undefined, bridge: { vlanFiltering: o.vlanFiltering } });
+      nl.linkAdd({ name: o.name, kind: 'bridge', mtu: o.mtu || undefined, ...(o.vlanFiltering ? { bridge: { vlanFiltering: true } } : {}) });
       created = true;
     } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'EOPNOTSUPP' && o.vlanFiltering) throw noVlanFiltering(o.name);
       if (!(e instanceof NetlinkError && e.code === 'EEXIST')) throw e;
     }
     br = nl.linkByName(o.name);
   }
   if (!br) throw new CniError(ErrorCode.Internal, `could not create bridge ${o.name}`);
   if (br.kind !== 'bridge') throw new CniError(ErrorCode.Internal, `${o.name} already exists but is not a bridge`);
-  if (o.vlanFiltering && !br.bridge?.vlanFiltering) nl.bridgeSetVlanFiltering(br.index, true);
+  if (o.vlanFiltering && !br.bridge?.vlanFiltering) {
+    try {
+      nl.bridgeSetVlanFiltering(br.index, true);
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'EOPNOTSUPP') throw noVlanFiltering(o.name);
+      throw e;
+    }
+  }
   if (o.promisc && !br.promisc) nl.linkSetPromisc(br.index, true);
   if (created) {
     // The bridge must not autoconfigure from RAs on a container network.
