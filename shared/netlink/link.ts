@@ -37,8 +37,9 @@ export function decodeLink(m: NlMsg): Link {
   const kind = info?.kind ?? (hdr.type === ARPHRD_LOOPBACK ? 'loopback' : undefined);
   if (kind !== undefined) link.kind = kind;
   if (attrs.master !== undefined) link.master = attrs.master;
-  // IFLA_LINK equal to the own index means "no lower device" for most kinds.
-  if (attrs.link !== undefined && attrs.link !== hdr.index) link.link = attrs.link;
+  // The kernel omits IFLA_LINK when there is no lower device; a veth peer in another netns may
+  // well carry the same ifindex as this link, so equality means nothing here.
+  if (attrs.link !== undefined) link.link = attrs.link;
   if (attrs.linkNetnsId !== undefined) link.linkNetnsId = attrs.linkNetnsId;
   if (attrs.txqlen !== undefined) link.txqlen = attrs.txqlen;
   if (info?.data) decodeKindData(link, info.data);

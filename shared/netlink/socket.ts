@@ -33,7 +33,7 @@ function setIntOpt(fd: number, level: number, name: number, value: number): void
 
 /** The error code and extended-ack text carried by an NLMSG_ERROR or NLMSG_DONE payload. */
 export function parseErrorPayload(m: NlMsg): { errno: number; extAck?: string } {
-  const errno = m.payload.length >= 4 ? -m.payload.readInt32LE(0) : 0;
+  const errno = m.payload.length >= 4 ? Math.abs(m.payload.readInt32LE(0)) : 0;
   if (!(m.flags & NLM_F_ACK_TLVS)) return { errno };
   let tlvAt = 4;
   if (m.type === NLMSG_ERROR) {
