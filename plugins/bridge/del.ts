@@ -23,13 +23,15 @@ export async function cmdDel(ctx: Context<BridgeConf>): Promise<void> {
     }
   });
 
-  if (c.ipam?.type) await delegateIpam('DEL', ctx, c.ipam.type);
-
   if (c.macspoofchk) macspoofDel({ containerId: ctx.env.containerId, ifname: ctx.env.ifname });
 
+  // Masquerade goes before the address is released: once IPAM hands it to another container,
+  // removing entries by address could take that container's entry with it.
   if (c.ipMasq) {
     const prevIps = (ctx.prevResult?.ips ?? []).map((i) => i.address);
     const ips = ifaceAddrs.length ? ifaceAddrs : prevIps;
     masqDel(resolveBackend(c.ipMasqBackend, 'ipMasqBackend'), { network: String(ctx.json.name), containerId: ctx.env.containerId, ifname: ctx.env.ifname, ips });
   }
+
+  if (c.ipam?.type) await delegateIpam('DEL', ctx, c.ipam.type);
 }
