@@ -1,7 +1,7 @@
 // bridge end to end: real namespaces, real veths, real traffic, both firewall backends.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inNetns, leakedNetns, deleteNetns, netnsPath, sh } from '../../helpers/netns';
-import { ping, startTcpServer, tcpRequest, tcpWorks } from '../../helpers/traffic';
+import { ping, startTcpServer, tcpRequest } from '../../helpers/traffic';
 import { HOST_UPLINK, OUTSIDE_ADDR, addrs, leases, links, makeLab, type Lab } from './fixture';
 
 let lab: Lab;
