@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { withNetlinkIn, type Link } from '../../../shared/netlink';
+import { waitOperUp, withNetlinkIn, type Link } from '../../../shared/netlink';
 import { deleteAllNetns, leakedNetns } from '../../helpers/netns';
 import { clearLinks, expectNlError, ipLink, makeNs, type Ns } from './fixture';
 
@@ -244,5 +244,15 @@ describe('links', () => {
     expect(links.length).toBe(301);
     expect(new Set(links.map((l) => l.index)).size).toBe(301);
     expect(links.map((l) => l.name).sort()).toEqual(host.ip(['link']).map((l: any) => l.ifname).sort());
+  });
+
+  it('waitOperUp returns up once both veth ends are up, the last state on timeout', () => {
+    host.nl.linkAdd({ name: 'w0', kind: 'veth', up: true, veth: { peerName: 'w1' } });
+    const w0 = byName(host, 'w0').index;
+    expect(waitOperUp(host.nl, w0, 30)).toBe('lowerlayerdown');
+    host.nl.linkSetUp(byName(host, 'w1').index);
+    expect(waitOperUp(host.nl, w0, 5000)).toBe('up');
+    expect(host.ip(['link', 'show', 'dev', 'w0'])[0].operstate).toBe('UP');
+    expect(waitOperUp(host.nl, 99999, 10)).toBe('notpresent');
   });
 });
