@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
@@ -49,7 +50,10 @@ await esbuild.build({
   minify: true,
   keepNames: false,
   legalComments: 'none',
-  define: { __TSCNI_SEA__: dev ? 'false' : 'true', __TSCNI_ROOT__: dev ? JSON.stringify(root) : '""', 'import.meta.url': '__tscni_meta_url' },
+  define: {
+    __KOFFI_DIGEST__: JSON.stringify(crypto.createHash('sha256').update(fs.readFileSync(koffiNode)).digest('hex').slice(0, 16)),
+    __KOFFI_SIZE__: String(fs.statSync(koffiNode).size),
+    __TSCNI_SEA__: dev ? 'false' : 'true', __TSCNI_ROOT__: dev ? JSON.stringify(root) : '""', 'import.meta.url': '__tscni_meta_url' },
   banner: { js: dev ? 'var __tscni_meta_url=require("url").pathToFileURL(__filename).href;' : 'var __tscni_meta_url="file:///tscni.cjs";' },
   logLevel: 'warning',
 });

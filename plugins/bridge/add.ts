@@ -14,6 +14,7 @@ import { createVeth } from '../../shared/link/veth';
 import { Netlink, waitOperUp } from '../../shared/netlink';
 import { openNetns, withNetnsFd, NetnsNotFoundError } from '../../shared/netns/netns';
 import { sysctlSet } from '../../shared/sys/sysctl';
+import { trace } from '../../shared/cni/trace';
 import { containerMac, validateBridgeConf, type BridgeConf } from './config';
 import { enableForwarding, ensureGatewayAddrs, ensureVlanGatewayLink } from './gateway';
 import { applyPortVlans, usesVlans } from './vlan';
@@ -45,6 +46,7 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
     if (e instanceof NetnsNotFoundError) throw new CniError(ErrorCode.UnknownContainer, `netns "${ctx.env.netns}" does not exist`);
     throw e;
   }
+  trace('add: start');
   const nl = Netlink.open();
   const ctrNl = withNetnsFd(nsFd, () => Netlink.open());
   const undos: Undo[] = [];
@@ -52,6 +54,7 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
     const { bridge, created } = ensureBridge(nl, { name: c.bridge, mtu: c.mtu, vlanFiltering: usesVlans(vlans), promisc: c.promiscMode });
     if (created) undos.push(() => nl.linkDel(bridge.index));
 
+    trace('add: bridge ready');
     const { host, container } = createVeth(nl, ctrNl, nsFd, { ifname: ctx.env.ifname, mtu: c.mtu, containerMac: mac });
     undos.push(() => nl.linkDel(host.index));
     try {
@@ -64,6 +67,7 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
     applyPortVlans(nl, host.index, vlans);
     nl.linkSetUp(host.index);
 
+    trace('add: veth ready');
     if (c.macspoofchk) {
       macspoofAdd({ hostIface: host.name, mac: container.mac, containerId: ctx.env.containerId, ifname: ctx.env.ifname });
       undos.push(() => macspoofDel({ containerId: ctx.env.containerId, ifname: ctx.env.ifname }));
@@ -78,6 +82,7 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
       result.routes = [...(ipamResult.routes ?? [])];
       if (ipamResult.dns) result.dns = ipamResult.dns;
     }
+    trace('add: ipam done');
     if (c.isDefaultGateway) {
       for (const ip of result.ips ?? []) {
         if (!ip.gateway) continue;
@@ -92,6 +97,7 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
       );
     }
 
+    trace('add: container iface configured');
     const extraIfaces: Interface[] = [];
     if (isGateway && result.ips?.length) {
       let gwLink = bridge;
@@ -103,17 +109,20 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
       enableForwarding(result.ips);
     }
 
+    trace('add: gateway done');
     if (backend && result.ips?.length) {
       const target = { network: String(ctx.json.name), containerId: ctx.env.containerId, ifname: ctx.env.ifname, ips: result.ips.map((i) => i.address) };
       masqAdd(backend, target);
       undos.push(() => masqDel(backend, target));
     }
 
+    trace('add: masquerade done');
     if (!c.disableContainerInterface) {
       const state = waitOperUp(nl, host.index, 2500);
       if (state !== 'up') throw new CniError(ErrorCode.Internal, `bridge port in error state: ${state}`);
     }
 
+    trace('add: port up');
     const br = nl.linkByIndex(bridge.index) ?? bridge;
     const hostNow = nl.linkByIndex(host.index) ?? host;
     result.interfaces = [

@@ -8,7 +8,11 @@ export function setLogPrefix(p: string): void {
 
 export function log(msg: string): void {
   const line = `${new Date().toISOString()} ${prefix}[${process.pid}]: ${msg}\n`;
-  process.stderr.write(line);
+  try {
+    fs.writeSync(2, line);
+  } catch {
+    /* stderr closed */
+  }
   const file = process.env.TSCNI_LOG_FILE;
   if (file) {
     try {

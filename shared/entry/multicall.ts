@@ -1,6 +1,7 @@
 // One executable, many names: the role comes from the name it was started under
 // (a link in /opt/cni/bin, or a copy of it), or from the first argument when run as "tscni".
 import path from 'node:path';
+import { trace } from '../cni/trace';
 
 export type Main = (argv: string[]) => Promise<number>;
 export type Registry = Record<string, () => Promise<{ main: Main }>>;
@@ -20,9 +21,12 @@ export async function runMain(registry: Registry): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  trace(`entry: ${role}`);
   const mod = await registry[role]!();
+  trace('entry: module loaded');
   const code = await mod.main(rest);
   // stdout/stderr writes are synchronous for files, pipes and TTYs on Linux, so nothing is lost
   // by leaving now; waiting for Node's orderly teardown costs ~10 ms per plugin call.
+  trace('entry: done');
   process.exit(code);
 }

@@ -1,6 +1,6 @@
 // Spawning the firewall tools. Always synchronous (the plugin may be inside withNetns) and always
 // an argv array, never a shell string: rule text travels on stdin.
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../sys/builtins';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -44,7 +44,7 @@ export class ToolMissingError extends Error {
 export function runTool(name: string, args: string[], input?: string): ToolResult {
   const exe = findExecutable(name);
   if (!exe) throw new ToolMissingError(name);
-  const r = spawnSync(exe, args, { input, encoding: 'utf8', maxBuffer: 256 << 20 });
+  const r = childProcess().spawnSync(exe, args, { input, encoding: 'utf8', maxBuffer: 256 << 20 });
   if (r.error) return { ok: false, status: -1, stdout: '', stderr: r.error.message };
   return { ok: r.status === 0, status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }

@@ -1,13 +1,13 @@
 // macspoofchk: frames entering the bridge from a container port must carry that container's MAC.
 // One nftables bridge-family table; containers are set elements (no per-container rules), each
 // commented "<containerId>/<ifname>" so DEL can find them without knowing the port or MAC.
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../sys/builtins';
 import { CniError, ErrorCode } from '../cni/error';
 
 const TABLE = 'bridge tscni_macspoof';
 
 function nft(script: string | undefined, args: string[] = ['-f', '-']): string {
-  const r = spawnSync('nft', args, { input: script, encoding: 'utf8' });
+  const r = childProcess().spawnSync('nft', args, { input: script, encoding: 'utf8' });
   if (r.error) throw new CniError(ErrorCode.Internal, `macspoofchk needs nft: ${r.error.message}`);
   if (r.status !== 0) throw new CniError(ErrorCode.Internal, `nft failed: ${r.stderr.trim()}`);
   return r.stdout;
@@ -32,7 +32,7 @@ export function macspoofAdd(o: { hostIface: string; mac: string; containerId: st
 }
 
 function elementsTagged(tag: string): { guarded: string[]; allowed: [string, string][] } {
-  const r = spawnSync('nft', ['-j', 'list', 'table', ...TABLE.split(' ')], { encoding: 'utf8' });
+  const r = childProcess().spawnSync('nft', ['-j', 'list', 'table', ...TABLE.split(' ')], { encoding: 'utf8' });
   const out = { guarded: [] as string[], allowed: [] as [string, string][] };
   if (r.status !== 0) return out; // no table: nothing of ours to remove
   for (const item of JSON.parse(r.stdout).nftables as any[]) {

@@ -1,9 +1,9 @@
 // Names derived from network / container identities. The iptables ones reproduce the reference
 // plugins' hashes exactly so operators recognise them; the nft ones are ours.
-import { createHash } from 'node:crypto';
+import { crypto } from '../sys/builtins';
 
-export const sha512hex = (s: string): string => createHash('sha512').update(s).digest('hex');
-export const sha256hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+export const sha512hex = (s: string): string => crypto().createHash('sha512').update(s).digest('hex');
+export const sha256hex = (s: string): string => crypto().createHash('sha256').update(s).digest('hex');
 
 /** Reference bridge masquerade chain: CNI- + 24 hex of sha512(net + cid) (28 chars). */
 export const masqChainName = (network: string, containerId: string): string => `CNI-${sha512hex(network + containerId).slice(0, 24)}`;

@@ -5,7 +5,7 @@
 //
 // A missing plugin is code 7 (invalid network config: the config names a type that is not
 // installed), with libcni's message: failed to find plugin "<type>" in path [<dirs>].
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../sys/builtins';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CniEnv } from '../cni/env';
@@ -97,7 +97,7 @@ function parseOutput(stdout: string): unknown {
 }
 
 function execPlugin(command: IpamCommand, ctx: DelegateContext, file: string, type: string): Result | undefined {
-  const r = spawnSync(file, [], {
+  const r = childProcess().spawnSync(file, [], {
     env: { ...process.env, CNI_COMMAND: command },
     input: ctx.raw,
     stdio: ['pipe', 'pipe', 'inherit'],

@@ -11,7 +11,7 @@
 // stamp tells whether anyone else changed the store since we last indexed it; when it differs
 // the store is scanned once and every lease is (re)indexed. ".tscni" cannot be a network name
 // (names start with a letter or digit), so it never collides with a network's directory.
-import crypto from 'node:crypto';
+import { crypto } from '../sys/builtins';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -19,7 +19,7 @@ const O = fs.constants;
 
 export const SIDE_DIR = '.tscni';
 
-const hashKey = (key: string): string => crypto.createHash('sha256').update(key).digest('hex');
+const hashKey = (key: string): string => crypto().createHash('sha256').update(key).digest('hex');
 
 export function dirStamp(dir: string): string {
   const st = fs.lstatSync(dir, { bigint: true });
@@ -98,7 +98,7 @@ export class OwnerIndex {
   }
 
   tmpPath(): string {
-    return path.join(this.tmp, `${process.pid}.${crypto.randomBytes(6).toString('hex')}`);
+    return path.join(this.tmp, `${process.pid}.${crypto().randomBytes(6).toString('hex')}`);
   }
 
   /** Turns the temp file a lease was linked from into its marker. */

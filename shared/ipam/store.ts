@@ -7,7 +7,7 @@
 //
 // A lease is written to a temp file, fsynced, then link()ed to its name: link fails with EEXIST
 // when the address is taken, atomically, so a kill -9 at any point leaves a whole lease or none.
-import crypto from 'node:crypto';
+import { crypto } from '../sys/builtins';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CniError, ErrorCode } from '../cni/error';
@@ -245,7 +245,7 @@ export class Store {
     if (this.pendingTmp?.key === key) return this.pendingTmp.path;
     this.discardTmp();
     // Without the index the temp file sits in the store itself, under a name that is no address.
-    const tmp = this.index ? this.index.tmpPath() : path.join(this.dir, `${TMP_PREFIX}${process.pid}.${crypto.randomBytes(6).toString('hex')}`);
+    const tmp = this.index ? this.index.tmpPath() : path.join(this.dir, `${TMP_PREFIX}${process.pid}.${crypto().randomBytes(6).toString('hex')}`);
     const fd = fs.openSync(tmp, O.O_WRONLY | O.O_CREAT | O.O_EXCL | O.O_NOFOLLOW, 0o600);
     try {
       fs.writeSync(fd, leaseBody(o));

@@ -1,6 +1,6 @@
-import crypto from 'node:crypto';
+import { crypto } from '../sys/builtins';
 
 /** `veth` + 8 random hex characters, the reference's host-side naming. */
 export function randomVethName(prefix = 'veth'): string {
-  return prefix + crypto.randomBytes(4).toString('hex');
+  return prefix + crypto().randomBytes(4).toString('hex');
 }

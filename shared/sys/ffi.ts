@@ -4,7 +4,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import crypto from 'node:crypto';
 
 export interface KoffiLib {
   func(signature: string): (...args: unknown[]) => any;
@@ -19,6 +18,9 @@ let cached: Koffi | undefined;
 
 declare const __TSCNI_SEA__: boolean | undefined;
 declare const __TSCNI_ROOT__: string | undefined;
+// Set by the build from the addon's bytes, so a start-up never hashes or copies 1 MB it already wrote.
+declare const __KOFFI_DIGEST__: string;
+declare const __KOFFI_SIZE__: number;
 
 function isSea(): boolean {
   if (typeof __TSCNI_SEA__ !== 'undefined' && __TSCNI_SEA__) return true;
@@ -34,18 +36,19 @@ export function nativeCacheDir(): string {
 }
 
 function materialiseSeaAddon(): string {
-  // Only reached inside the Node 22 executable, where getBuiltinModule exists.
-  const sea = (process as any).getBuiltinModule('node:sea') as { getAsset(name: string): ArrayBuffer };
-  const bytes = Buffer.from(sea.getAsset('koffi.node'));
-  const digest = crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const dir = nativeCacheDir();
-  const file = path.join(dir, `koffi-${digest}.node`);
+  const file = path.join(dir, `koffi-${__KOFFI_DIGEST__}.node`);
+  const uid = process.getuid?.() ?? 0;
   try {
     const st = fs.statSync(file);
-    if (st.size === bytes.length && st.uid === (process.getuid?.() ?? 0)) return file;
+    // Same name (content digest) and size, ours, and not writable by anyone else: safe to map.
+    if (st.size === __KOFFI_SIZE__ && st.uid === uid && (st.mode & 0o022) === 0) return file;
   } catch {
     /* not there yet */
   }
+  // Only reached inside the Node 22 executable, where getBuiltinModule exists.
+  const sea = (process as any).getBuiltinModule('node:sea') as { getAsset(name: string): ArrayBuffer };
+  const bytes = Buffer.from(sea.getAsset('koffi.node'));
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, bytes, { mode: 0o500 });
