@@ -1,0 +1,89 @@
+// macvlan ADD: a macvlan of the master in the container, addresses from IPAM (optional: without
+// IPAM the interface is only brought up, an L2 attachment). Every step registers its undo, so
+// a failure leaves neither a link nor a lease behind.
+import fs from 'node:fs';
+import { CniError, ErrorCode } from '../../shared/cni/error';
+import type { Result } from '../../shared/cni/result';
+import type { Context } from '../../shared/cni/skel';
+import { delegateIpam } from '../../shared/ipam/delegate';
+import { configureIface } from '../../shared/link/iface';
+import { Netlink } from '../../shared/netlink';
+import { NetnsNotFoundError, openNetns, withNetnsFd } from '../../shared/netns/netns';
+import { sysctlSet } from '../../shared/sys/sysctl';
+import { containerMac, validateMacvlanConf, type MacvlanConf } from './config';
+import { createMacvlan } from './link';
+import { checkMtu, findMaster } from './master';
+
+type Undo = () => void | Promise<unknown>;
+
+async function runUndos(undos: Undo[]): Promise<void> {
+  for (const u of undos.reverse()) {
+    try {
+      await u();
+    } catch {
+      /* best effort: the original error is what the caller needs */
+    }
+  }
+}
+
+export async function cmdAdd(ctx: Context<MacvlanConf>): Promise<Result> {
+  const c = ctx.conf;
+  validateMacvlanConf(c);
+  const mac = containerMac(c, ctx.cniArgs);
+  const { ifname, netns } = ctx.env;
+
+  let nsFd: number;
+  try {
+    nsFd = openNetns(netns);
+  } catch (e) {
+    if (e instanceof NetnsNotFoundError) throw new CniError(ErrorCode.UnknownContainer, `netns "${netns}" does not exist`);
+    throw e;
+  }
+  const ctrNl = withNetnsFd(nsFd, () => Netlink.open());
+  const hostNl = c.linkInContainer ? undefined : Netlink.open();
+  const undos: Undo[] = [];
+  try {
+    const masterNl = hostNl ?? ctrNl;
+    const master = findMaster(masterNl, c.master, c.linkInContainer ? 'container' : 'host');
+    checkMtu(c.mtu, master);
+    const link = createMacvlan(masterNl, ctrNl, { ifname, master, mode: c.mode, mtu: c.mtu, mac, ...(hostNl ? { netnsFd: nsFd } : {}) });
+    undos.push(() => ctrNl.linkDel(link.index));
+
+    const result: Result = { cniVersion: ctx.cniVersion, interfaces: [], ips: [], routes: [] };
+    if (c.ipam?.type) {
+      const ipamType = c.ipam.type;
+      const ipamResult = await delegateIpam('ADD', ctx, ipamType);
+      undos.push(() => delegateIpam('DEL', ctx, ipamType));
+      if (!ipamResult?.ips?.length) throw new CniError(ErrorCode.Internal, 'IPAM plugin returned missing IP config');
+      result.ips = ipamResult.ips.map((ip) => ({ ...ip, interface: 0 }));
+      result.routes = [...(ipamResult.routes ?? [])];
+      if (ipamResult.dns) result.dns = ipamResult.dns;
+      withNetnsFd(nsFd, () => {
+        try {
+          // Neighbours on the LAN learn the new MAC at once (arp_notify is set by configureIface).
+          sysctlSet(`net/ipv6/conf/${ifname}/ndisc_notify`, '1');
+        } catch {
+          /* no IPv6 in this netns */
+        }
+        // DAD stays on, as in the reference: on a real LAN a duplicate address is possible.
+        configureIface(ctrNl, { index: link.index, ifname, ips: result.ips ?? [], routes: result.routes ?? [], enableDad: true });
+      });
+    } else {
+      ctrNl.linkSetUp(link.index);
+    }
+
+    const now = ctrNl.linkByIndex(link.index) ?? link;
+    result.interfaces = [{ name: ifname, mac: now.mac, sandbox: netns, ...(c.mtu ? { mtu: c.mtu } : {}) }];
+    if (c.dns && Object.keys(c.dns).length) result.dns = c.dns;
+    if (!result.ips?.length) delete result.ips;
+    if (!result.routes?.length) delete result.routes;
+    return result;
+  } catch (e) {
+    await runUndos(undos);
+    throw e;
+  } finally {
+    ctrNl.close();
+    hostNl?.close();
+    fs.closeSync(nsFd);
+  }
+}
