@@ -52,13 +52,14 @@ export function backendStatus(backend: Backend): void {
 
 // A backend that was ever used on this host leaves a marker; DEL sweeps the *other* backend's
 // leftovers only when its marker exists, so the common case costs no extra process.
-const MARKER_DIR = process.env.TSCNI_RUN_DIR ?? '/run/tscni';
-const marker = (b: Backend): string => `${MARKER_DIR}/used-${b}`;
+// Read per call, never at module init: the executable's start-up snapshot would freeze it.
+const markerDir = (): string => process.env.TSCNI_RUN_DIR ?? '/run/tscni';
+const marker = (b: Backend): string => `${markerDir()}/used-${b}`;
 
 export function markUsed(b: Backend): void {
   try {
     if (fs.existsSync(marker(b))) return;
-    fs.mkdirSync(MARKER_DIR, { recursive: true, mode: 0o755 });
+    fs.mkdirSync(markerDir(), { recursive: true, mode: 0o755 });
     fs.writeFileSync(marker(b), '');
   } catch {
     /* only an optimisation hint */

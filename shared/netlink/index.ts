@@ -92,9 +92,11 @@ export function withNetlinkIn<T>(netnsPath: string, fn: (nl: Netlink) => T): T {
   });
 }
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+let sleepCell: Int32Array | undefined;
 /** Blocks the thread without spinning (sync code may be inside setns and cannot await). */
 export function sleepSync(ms: number): void {
+  // Made on first use: module init must stay snapshot-safe (no SharedArrayBuffer at build time).
+  sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleepCell, 0, 0, ms);
 }
 

@@ -1,7 +1,7 @@
 // Runs one plugin process the way libcni's RawExec does: config on stdin, CNI_* appended to
 // our environment, result or error JSON on stdout. Plugins always run as separate processes;
 // the harness never loads plugin code in-process, so what it tests is the real protocol.
-import { spawn } from 'node:child_process';
+import { childProcess } from '../sys/builtins';
 import { goQuote } from './go-json';
 
 export interface ExecArgs {
@@ -66,7 +66,7 @@ function runOnce(file: string, stdin: Buffer, env: Record<string, string>): Prom
     const err: Buffer[] = [];
     let child;
     try {
-      child = spawn(file, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      child = childProcess().spawn(file, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (e) {
       resolve({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), status: null, signal: null, spawnError: e as NodeJS.ErrnoException });
       return;

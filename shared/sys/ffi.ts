@@ -3,7 +3,6 @@
 // as an SEA asset and must be written to a real file before dlopen can map it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 
 export interface KoffiLib {
   func(signature: string): (...args: unknown[]) => any;
@@ -59,6 +58,7 @@ function materialiseSeaAddon(): string {
 function devAddonPath(): string {
   // A dev bundle may live outside the repo (e.g. /tmp): resolve from the repo it was built from.
   const base = typeof __TSCNI_ROOT__ !== 'undefined' && __TSCNI_ROOT__ ? path.join(__TSCNI_ROOT__, 'package.json') : import.meta.url;
+  const { createRequire } = (process as any).getBuiltinModule('node:module') as typeof import('node:module');
   const req = createRequire(base);
   const pkgJson = req.resolve('@koromix/koffi-linux-x64/package.json');
   return path.join(path.dirname(pkgJson), 'linux_x64', 'koffi.node');

@@ -1,7 +1,7 @@
 // Named network namespaces for trying things out, like `ip netns add/del/list`. These helpers
 // (and only these: plugins never do) run ip(8) with an argv array, so /var/run/netns/<name> is
 // created exactly as iproute2 makes it and any tool can use it.
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../../../shared/sys/builtins';
 import fs from 'node:fs';
 import { CliError, type CliIo } from '../cli-io';
 
@@ -9,7 +9,7 @@ export const NETNS_DIR = '/var/run/netns';
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
 
 function ip(io: CliIo, argv: string[]): void {
-  const r = spawnSync('ip', argv, { encoding: 'utf8', env: io.env });
+  const r = childProcess().spawnSync('ip', argv, { encoding: 'utf8', env: io.env });
   if (r.error) throw new CliError(`ip ${argv.join(' ')}: ${r.error.message}`);
   if (r.status !== 0) throw new CliError((r.stderr || `ip ${argv.join(' ')} failed with status ${r.status}`).trim());
 }

@@ -1,0 +1,34 @@
+// The executable starts from a V8 snapshot taken after every module initialised at build time.
+// Whatever a module computes at load time is therefore frozen into the binary: reading the
+// environment there, or importing builtins the snapshot cannot carry, would be a silent bug.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '..', '..');
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    return e.name.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const files = [...sources(path.join(root, 'shared')), ...sources(path.join(root, 'plugins'))];
+
+describe('snapshot safety of module initialisation', () => {
+  it('finds the sources', () => {
+    expect(files.length).toBeGreaterThan(20);
+  });
+  for (const f of files) {
+    const rel = path.relative(root, f);
+    it(rel, () => {
+      const text = fs.readFileSync(f, 'utf8');
+      const topLevel = text.split('\n').filter((l) => /^(export )?(const|let|var) /.test(l));
+      expect(topLevel.filter((l) => !l.includes('=>') && /process\.(env|pid|argv|cwd)|Date\.now\(|new SharedArrayBuffer/.test(l)), 'module-level per-process state').toEqual([]);
+      const imports = text.split('\n').filter((l) => /^import .* from 'node:(child_process|module|net|dgram|worker_threads)'/.test(l) && !/^import type /.test(l));
+      expect(imports, 'builtins the snapshot cannot carry: use shared/sys/builtins.ts').toEqual([]);
+    });
+  }
+});
