@@ -1,0 +1,33 @@
+// What dnsname reads from the previous plugin's (the bridge's) result: the container's
+// addresses, and the gateway addresses, which are the bridge's own and where the server listens.
+import { CniError, ErrorCode } from '../../shared/cni/error';
+import type { Result } from '../../shared/cni/result';
+
+const bare = (cidr: string): string => cidr.split('/')[0]!;
+const unique = (xs: string[]): string[] => [...new Set(xs)];
+
+export function requirePrev(prev: Result | undefined): Result {
+  if (!prev) throw new CniError(ErrorCode.InvalidNetworkConfig, 'dnsname must be called as a chained plugin', 'field "prevResult" is missing');
+  return prev;
+}
+
+/** Addresses on the container side: those whose interface is in a sandbox (or unnamed). */
+export function containerIps(prev: Result): string[] {
+  const ifs = prev.interfaces ?? [];
+  return unique((prev.ips ?? []).filter((ip) => ip.interface === undefined || ifs[ip.interface]?.sandbox !== undefined || !ifs[ip.interface]).map((ip) => bare(ip.address)));
+}
+
+export function gateways(prev: Result): string[] {
+  return unique((prev.ips ?? []).flatMap((ip) => (ip.gateway ? [ip.gateway] : [])));
+}
+
+/** Both are needed on ADD: names need addresses, and the server needs the bridge's address. */
+export function addressing(prev: Result): { ips: string[]; listen: string[] } {
+  const ips = containerIps(prev);
+  if (!ips.length) throw new CniError(ErrorCode.InvalidNetworkConfig, 'dnsname: prevResult has no container address', 'field "prevResult.ips" is empty');
+  const listen = gateways(prev);
+  if (!listen.length) {
+    throw new CniError(ErrorCode.InvalidNetworkConfig, 'dnsname: prevResult has no gateway address to serve DNS on', 'field "prevResult.ips[].gateway" is missing (bridge needs isGateway)');
+  }
+  return { ips, listen };
+}
