@@ -2,8 +2,11 @@
 // addresses, and the gateway addresses, which are the bridge's own and where the server listens.
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Result } from '../../shared/cni/result';
+import { canonicalIPv6, isIPv6 } from '../../shared/dns';
 
-const bare = (cidr: string): string => cidr.split('/')[0]!;
+/** Plain address text, IPv6 in RFC 5952 form: it is compared with DNS answers. */
+const canonical = (ip: string): string => (isIPv6(ip) ? canonicalIPv6(ip) : ip);
+const bare = (cidr: string): string => canonical(cidr.split('/')[0]!);
 const unique = (xs: string[]): string[] => [...new Set(xs)];
 
 export function requirePrev(prev: Result | undefined): Result {
@@ -18,7 +21,7 @@ export function containerIps(prev: Result): string[] {
 }
 
 export function gateways(prev: Result): string[] {
-  return unique((prev.ips ?? []).flatMap((ip) => (ip.gateway ? [ip.gateway] : [])));
+  return unique((prev.ips ?? []).flatMap((ip) => (ip.gateway ? [canonical(ip.gateway)] : [])));
 }
 
 /** Both are needed on ADD: names need addresses, and the server needs the bridge's address. */

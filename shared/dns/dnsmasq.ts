@@ -3,9 +3,9 @@
 // /dev/null, parent = init), waits until it is listening and has written its pid file, then
 // exits with 0 or with the startup error on stderr. So the plugin waits only for that launcher,
 // gets real startup errors, and is never the server's parent.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { childProcess } from '../sys/builtins';
 
 /** Also searched when PATH lacks them: runtimes often run plugins with a minimal PATH. */
 const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -64,7 +64,7 @@ export class DnsmasqStartError extends Error {}
 
 /** Starts the server and returns its pid; throws with dnsmasq's own message on failure. */
 export function startDnsmasq(binary: string, confFile: string, pidFile: string): number {
-  const r = spawnSync(binary, [`--conf-file=${confFile}`], {
+  const r = childProcess().spawnSync(binary, [`--conf-file=${confFile}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
     timeout: 10_000,

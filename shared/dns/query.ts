@@ -1,9 +1,16 @@
 // A one-question UDP resolver: enough to ask a server whether it serves a name. It runs in the
 // netns of the calling thread's process, so callers in a netns must run it as a child process
 // there (see test helpers), never after setns on the main thread (DESIGN §3).
-import dgram from 'node:dgram';
-import net from 'node:net';
+import type * as Dgram from 'node:dgram';
+import { isIPv6 } from './ip';
 import { decodeResponse, encodeQuery, type Response } from './wire';
+
+type GetBuiltin = <T>(id: string) => T;
+let dg: typeof Dgram | undefined;
+/** Loaded on first use: most plugin calls never query, and the start-up snapshot cannot carry it. */
+function dgram(): typeof Dgram {
+  return (dg ??= (process as unknown as { getBuiltinModule: GetBuiltin }).getBuiltinModule<typeof Dgram>('node:dgram'));
+}
 
 export interface QueryOptions {
   port?: number;
@@ -14,7 +21,7 @@ export interface QueryOptions {
 
 function once(server: string, port: number, query: Buffer, id: number, timeoutMs: number): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const sock = dgram.createSocket(net.isIPv6(server) ? 'udp6' : 'udp4');
+    const sock = dgram().createSocket(isIPv6(server) ? 'udp6' : 'udp4');
     const timer = setTimeout(() => finish(new Error(`no answer from ${server}:${port} within ${timeoutMs} ms`)), timeoutMs);
     function finish(err: Error | undefined, res?: Response): void {
       clearTimeout(timer);

@@ -1,6 +1,7 @@
 // The DNS wire format (RFC 1035 §4), only as much as a resolver needs to ask for A/AAAA/PTR
 // records and read the answer: CHECK uses it to ask the server, tests to ask from a container.
-import net from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { isIPv4, ipv6Bytes } from './ip';
 
 export const RecordType = { A: 1, PTR: 12, AAAA: 28 } as const;
 export type RecordTypeName = keyof typeof RecordType;
@@ -70,10 +71,7 @@ function decodeName(b: Buffer, at: number): [string, number] {
 }
 
 function ipv6Text(raw: Buffer): string {
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(raw.readUInt16BE(i).toString(16));
-  // Let the platform pick the canonical compressed form (RFC 5952).
-  return new net.SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address;
+  return ipaddr.fromByteArray([...raw]).toString();
 }
 
 export function decodeResponse(b: Buffer): Response {
@@ -107,12 +105,7 @@ export function decodeResponse(b: Buffer): Response {
 
 /** The name to ask for the PTR record of an address (in-addr.arpa / ip6.arpa). */
 export function reverseName(ip: string): string {
-  if (net.isIPv4(ip)) return ip.split('.').reverse().join('.') + '.in-addr.arpa';
-  const sa = new net.SocketAddress({ address: ip, family: 'ipv6' });
-  const parts = sa.address.split('::');
-  const head = parts[0] ? parts[0].split(':') : [];
-  const tail = parts.length > 1 && parts[1] ? parts[1].split(':') : [];
-  const groups = [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail];
-  const nibbles = groups.map((g) => g.padStart(4, '0')).join('');
+  if (isIPv4(ip)) return ip.split('.').reverse().join('.') + '.in-addr.arpa';
+  const nibbles = ipv6Bytes(ip).map((b) => b.toString(16).padStart(2, '0')).join('');
   return [...nibbles].reverse().join('.') + '.ip6.arpa';
 }
