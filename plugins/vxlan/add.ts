@@ -1,0 +1,62 @@
+// vxlan ADD: ensure the overlay on this host (device, peers, firewall), then attach the container
+// through the bridge plugin with the overlay's MTU and this host's share of the addresses.
+import { CniError, ErrorCode } from '../../shared/cni/error';
+import type { Result } from '../../shared/cni/result';
+import type { Context } from '../../shared/cni/skel';
+import { Netlink } from '../../shared/netlink';
+import { ipToBig, subnetContainsIp } from '../../shared/overlay/addr';
+import type { PeerSource } from '../../shared/overlay/peers';
+import { removeDelegate, saveDelegate, withNetworkLock } from '../../shared/overlay/state';
+import { bridge } from '../bridge/index';
+import { validateVxlanConf, type Overlay, type VxlanConf } from './config';
+import { bridgeContext, renderBridgeConf } from './delegate';
+import { ensureOverlay } from './overlay';
+import { makePlan, underlayOf } from './plan';
+
+/** An address outside this host's share means another host may hand it out too. */
+function outsideShare(o: Overlay, address: string): boolean {
+  const ip = address.split('/')[0]!;
+  if (o.mode === 'l3') return !subnetContainsIp(o.nodeSubnet!, ip);
+  const r = o.nodeRange!.range;
+  if (!subnetContainsIp(o.network, ip)) return true;
+  const n = ipToBig(ip);
+  return n < r.first || n > r.last;
+}
+
+export async function cmdAdd(ctx: Context<VxlanConf>, peers: PeerSource): Promise<Result> {
+  const o = validateVxlanConf(ctx.conf);
+  const peerList = await peers.list();
+  return withNetworkLock(o.stateDir, o.name, async () => {
+    const nl = Netlink.open();
+    let mtu: number;
+    try {
+      const plan = makePlan(o, underlayOf(nl, o, ctx.conf.underlay), peerList);
+      ensureOverlay(nl, plan);
+      mtu = plan.mtu;
+    } finally {
+      nl.close();
+    }
+    const delegate = renderBridgeConf(ctx, o, mtu);
+    // Saved first: if anything below dies half-way, DEL still knows what to undo.
+    saveDelegate(o.stateDir, o.name, ctx.env.containerId, ctx.env.ifname, delegate);
+    const bctx = bridgeContext(ctx, delegate);
+    let result: Result;
+    try {
+      result = await bridge.add(bctx);
+    } catch (e) {
+      removeDelegate(o.stateDir, o.name, ctx.env.containerId, ctx.env.ifname);
+      throw e;
+    }
+    const stray = (result.ips ?? []).find((i) => outsideShare(o, i.address));
+    if (stray) {
+      try {
+        await bridge.del(bctx);
+      } catch {
+        /* the address problem is what the caller needs to hear */
+      }
+      removeDelegate(o.stateDir, o.name, ctx.env.containerId, ctx.env.ifname);
+      throw new CniError(ErrorCode.InvalidNetworkConfig, `IPAM returned ${stray.address}, outside this host's ${o.mode === 'l3' ? 'nodeSubnet' : 'nodeRange'}: another host could hand out the same address`);
+    }
+    return result;
+  });
+}

@@ -1,0 +1,214 @@
+// vxlan configuration: keys, defaults and every cross-field rule, checked before anything on the
+// host is touched. Errors are code 7 and name the field.
+import { z } from 'zod';
+import { CniError, ErrorCode } from '../../shared/cni/error';
+import { interfaceNameProblem } from '../../shared/cni/names';
+import { netConfSchema } from '../../shared/cni/netconf';
+import { canonicalIp, ipFamily, ipRange, parseSubnet, rangesOverlap, subnetContainsIp, subnetWithin, type IpRange, type Subnet } from '../../shared/overlay/addr';
+import { defaultBridgeName, defaultDeviceName } from '../../shared/overlay/names';
+import type { Peer } from '../../shared/overlay/peers';
+import { DEFAULT_STATE_DIR } from '../../shared/overlay/state';
+import { MAC_RE } from '../../shared/overlay/vtep-mac';
+
+const ifName = z.string().refine((n) => !interfaceNameProblem(n), (n) => ({ message: interfaceNameProblem(n) ?? '' }));
+const ip = z.string().refine((s) => ipFamily(s) !== undefined, 'must be an IPv4 or IPv6 address');
+const cidr = z.string().refine((s) => parseSubnet(s) !== undefined, 'must be a CIDR like 10.244.0.0/16');
+const mac = z.string().regex(MAC_RE, 'must be a MAC address like 02:00:0a:f4:02:00');
+const range = z.object({ rangeStart: ip, rangeEnd: ip }).strict();
+
+const peerSchema = z
+  .object({
+    name: z.string().optional(),
+    underlayIP: ip,
+    vtepMac: mac.optional(),
+    subnet: cidr.optional(),
+    nodeRange: range.optional(),
+  })
+  .strict();
+
+export const vxlanSchema = netConfSchema.extend({
+  mode: z.enum(['l2', 'l3'], { errorMap: () => ({ message: 'must be "l2" or "l3"' }) }),
+  vni: z.number().int().min(1).max(16777215),
+  port: z.number().int().min(1).max(65535).default(4789),
+  underlay: z.object({ interface: ifName.optional(), address: ip.optional() }).strict().default({}),
+  mtu: z.number().int().refine((m) => m === 0 || (m >= 68 && m <= 65535), 'must be 0 (derived) or 68-65535').default(0),
+  vtepMac: z.union([z.literal('auto'), mac]).default('auto'),
+  device: ifName.optional(),
+  bridge: ifName.optional(),
+  learning: z.boolean().optional(),
+  flood: z.enum(['headend', 'multicast']).optional(),
+  group: ip.optional(),
+  network: cidr,
+  nodeSubnet: cidr.optional(),
+  nodeRange: range.optional(),
+  peers: z.array(peerSchema).default([]),
+  ipMasq: z.boolean().default(false),
+  firewall: z
+    .object({ restrictPortToPeers: z.boolean().default(true), allowForward: z.boolean().default(true) })
+    .strict()
+    .default({}),
+  delegate: z.record(z.unknown()).default({}),
+  stateDir: z.string().min(1).default(DEFAULT_STATE_DIR),
+  removeWhenIdle: z.boolean().default(false),
+});
+
+export type VxlanConf = z.infer<typeof vxlanSchema>;
+
+/** The config after cross-field validation: defaults resolved, addresses parsed. */
+export interface Overlay {
+  name: string;
+  mode: 'l2' | 'l3';
+  vni: number;
+  port: number;
+  flood?: 'headend' | 'multicast';
+  group?: string;
+  learning: boolean;
+  network: Subnet;
+  /** l3: this host's subnet. */
+  nodeSubnet?: Subnet;
+  /** l2: this host's slice of the network. */
+  nodeRange?: { rangeStart: string; rangeEnd: string; range: IpRange };
+  device: string;
+  bridge: string;
+  vtepMac: string;
+  mtu: number;
+  peers: Peer[];
+  ipMasq: boolean;
+  restrictPort: boolean;
+  allowForward: boolean;
+  stateDir: string;
+  removeWhenIdle: boolean;
+}
+
+const bad = (field: string, msg: string): CniError => new CniError(ErrorCode.InvalidNetworkConfig, `invalid network config: field "${field}": ${msg}`);
+
+/** Keys of the bridge delegate that this plugin computes itself. */
+const RESERVED_DELEGATE_KEYS: Record<string, string> = {
+  name: 'the network name is the delegate name',
+  cniVersion: 'the delegate uses the network cniVersion',
+  bridge: 'set "bridge" at the top level',
+  mtu: 'set "mtu" at the top level (it must match the vxlan device)',
+  ipam: 'set "ipam" at the top level',
+  prevResult: 'passed through by the plugin',
+  runtimeConfig: 'passed through by the plugin',
+  args: 'passed through by the plugin',
+};
+
+function parseRange(r: { rangeStart: string; rangeEnd: string }, field: string, network: Subnet): IpRange {
+  const x = ipRange(r.rangeStart, r.rangeEnd);
+  if (!x) throw bad(field, `${r.rangeStart}-${r.rangeEnd} is not a range (same family, start ≤ end)`);
+  if (!subnetContainsIp(network, r.rangeStart) || !subnetContainsIp(network, r.rangeEnd)) {
+    throw bad(field, `${r.rangeStart}-${r.rangeEnd} is not inside network ${network.network}/${network.prefix}`);
+  }
+  return x;
+}
+
+function parseNodeSubnet(s: string, field: string, network: Subnet): Subnet {
+  const sub = parseSubnet(s, true);
+  if (!sub) throw bad(field, `${s} is not a subnet on its own boundary (host bits must be zero)`);
+  if (!subnetWithin(sub, network)) throw bad(field, `${s} is not inside network ${network.network}/${network.prefix}`);
+  if (sub.prefix === network.prefix) throw bad(field, `${s} is the whole network: each host needs its own part of it`);
+  return sub;
+}
+
+export function validateVxlanConf(c: VxlanConf): Overlay {
+  const network = parseSubnet(c.network, true);
+  if (!network) throw bad('network', `${c.network} is not a subnet on its own boundary (host bits must be zero)`);
+
+  let flood: Overlay['flood'];
+  let nodeSubnet: Subnet | undefined;
+  let nodeRange: Overlay['nodeRange'];
+  if (c.mode === 'l3') {
+    if (c.flood !== undefined) throw bad('flood', 'only l2 floods; l3 programs one entry per peer');
+    if (c.group !== undefined) throw bad('group', 'only l2 with "flood": "multicast" uses a group');
+    if (c.nodeRange !== undefined) throw bad('nodeRange', 'l3 gives each host a subnet: use "nodeSubnet"');
+    if (!c.nodeSubnet) throw bad('nodeSubnet', 'required in l3 mode (this host\'s subnet of "network")');
+    nodeSubnet = parseNodeSubnet(c.nodeSubnet, 'nodeSubnet', network);
+  } else {
+    flood = c.flood ?? 'headend';
+    if (c.nodeSubnet !== undefined) throw bad('nodeSubnet', 'l2 shares one subnet: use "nodeRange"');
+    if (!c.nodeRange) throw bad('nodeRange', 'required in l2 mode: this host\'s slice of "network", so hosts never hand out the same address');
+    nodeRange = { ...c.nodeRange, range: parseRange(c.nodeRange, 'nodeRange', network) };
+    if (flood === 'multicast') {
+      if (!c.group) throw bad('group', 'required with "flood": "multicast"');
+      const g = canonicalIp(c.group)!;
+      const isMulticast = ipFamily(g) === 4 ? /^(22[4-9]|23\d)\./.test(g) : /^ff/i.test(g);
+      if (!isMulticast) throw bad('group', `${c.group} is not a multicast address`);
+    } else if (c.group !== undefined) {
+      throw bad('group', 'a group is only used with "flood": "multicast"');
+    }
+  }
+
+  const seen = new Map<string, number>();
+  const ranges: { field: string; r: IpRange }[] = nodeRange ? [{ field: 'nodeRange', r: nodeRange.range }] : [];
+  const subnets: { field: string; s: Subnet }[] = nodeSubnet ? [{ field: 'nodeSubnet', s: nodeSubnet }] : [];
+  for (const [i, p] of c.peers.entries()) {
+    const f = `peers[${i}]`;
+    const u = canonicalIp(p.underlayIP)!;
+    if (seen.has(u)) throw bad(`${f}.underlayIP`, `${u} is listed twice (also peers[${seen.get(u)}])`);
+    seen.set(u, i);
+    if (c.mode === 'l3') {
+      if (!p.subnet) throw bad(`${f}.subnet`, 'required in l3 mode (the peer\'s node subnet)');
+      if (p.nodeRange) throw bad(`${f}.nodeRange`, 'l3 peers have a "subnet"');
+      subnets.push({ field: `${f}.subnet`, s: parseNodeSubnet(p.subnet, `${f}.subnet`, network) });
+    } else {
+      if (p.subnet) throw bad(`${f}.subnet`, 'l2 peers share "network"; give their "nodeRange" instead');
+      if (p.nodeRange) ranges.push({ field: `${f}.nodeRange`, r: parseRange(p.nodeRange, `${f}.nodeRange`, network) });
+    }
+  }
+  // The same peer list is meant to be used on every host (each skips its own entry), so the
+  // entry for this host will repeat nodeSubnet/nodeRange: identical is fine, overlapping is not.
+  const sameRange = (a: IpRange, b: IpRange): boolean => a.first === b.first && a.last === b.last;
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const [a, b] = [ranges[i]!, ranges[j]!];
+      if (rangesOverlap(a.r, b.r) && !(i === 0 && nodeRange && sameRange(a.r, b.r))) {
+        throw bad(b.field, `overlaps ${a.field}: two hosts would hand out the same addresses`);
+      }
+    }
+  }
+  for (let i = 0; i < subnets.length; i++) {
+    for (let j = i + 1; j < subnets.length; j++) {
+      const [a, b] = [subnets[i]!, subnets[j]!];
+      const overlap = a.s.first <= b.s.last && b.s.first <= a.s.last;
+      const same = a.s.first === b.s.first && a.s.last === b.s.last;
+      if (overlap && !(i === 0 && same)) throw bad(b.field, `overlaps ${a.field}: two hosts would own the same addresses`);
+    }
+  }
+
+  for (const [k, v] of Object.entries(c.delegate)) {
+    if (k === 'type' && v === 'bridge') continue;
+    if (k === 'type') throw bad('delegate.type', 'the attachment is always made by the bridge plugin');
+    const why = RESERVED_DELEGATE_KEYS[k];
+    if (why) throw bad(`delegate.${k}`, why);
+  }
+  const ipam = c.ipam ?? {};
+  for (const k of ['subnet', 'ranges', 'rangeStart', 'rangeEnd', 'gateway']) {
+    if ((ipam.type ?? 'host-local') === 'host-local' && (ipam as Record<string, unknown>)[k] !== undefined) {
+      throw bad(`ipam.${k}`, `the addresses come from "${c.mode === 'l3' ? 'nodeSubnet' : 'nodeRange'}"; leave ipam.${k} out`);
+    }
+  }
+
+  return {
+    name: c.name,
+    mode: c.mode,
+    vni: c.vni,
+    port: c.port,
+    flood,
+    group: c.group ? canonicalIp(c.group) : undefined,
+    learning: c.learning ?? c.mode === 'l2',
+    network,
+    nodeSubnet,
+    nodeRange,
+    device: c.device ?? defaultDeviceName(c.name),
+    bridge: c.bridge ?? defaultBridgeName(c.name),
+    vtepMac: c.vtepMac.toLowerCase(),
+    mtu: c.mtu,
+    peers: c.peers,
+    ipMasq: c.ipMasq,
+    restrictPort: c.firewall.restrictPortToPeers,
+    allowForward: c.firewall.allowForward,
+    stateDir: c.stateDir,
+    removeWhenIdle: c.removeWhenIdle,
+  };
+}

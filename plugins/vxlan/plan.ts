@@ -1,0 +1,105 @@
+// From a validated config and the host's underlay to everything the overlay should look like on
+// this host: the device, the per-peer entries and the firewall. Pure apart from the underlay
+// lookup, so ADD, CHECK, GC and STATUS share one definition of "desired".
+import { CniError, ErrorCode } from '../../shared/cni/error';
+import type { Netlink } from '../../shared/netlink';
+import { canonicalIp, ipFamily, ipRange, parseSubnet, subnetText, type Family } from '../../shared/overlay/addr';
+import type { VxlanSpec } from '../../shared/overlay/device';
+import { desiredEntries, type OverlayEntries, type ResolvedPeer } from '../../shared/overlay/entries';
+import type { OverlayFirewall } from '../../shared/overlay/firewall';
+import type { Peer } from '../../shared/overlay/peers';
+import { encapOverhead, resolveUnderlay, UnderlayError, type Underlay } from '../../shared/overlay/underlay';
+import { deriveVtepMac } from '../../shared/overlay/vtep-mac';
+import type { Overlay } from './config';
+
+export interface Plan {
+  overlay: Overlay;
+  underlay: Underlay;
+  mtu: number;
+  spec: VxlanSpec;
+  peers: ResolvedPeer[];
+  entries: OverlayEntries;
+  firewall: OverlayFirewall;
+  /** l3: the device's own address (the node subnet's network address, /32 or /128). */
+  deviceAddr?: string;
+}
+
+const bad = (field: string, msg: string): CniError => new CniError(ErrorCode.InvalidNetworkConfig, `invalid network config: field "${field}": ${msg}`);
+
+export function underlayOf(nl: Netlink, o: Overlay, req: { interface?: string; address?: string }): Underlay {
+  try {
+    return resolveUnderlay(nl, req);
+  } catch (e) {
+    if (e instanceof UnderlayError) throw bad(e.field, e.message);
+    throw e;
+  }
+}
+
+/** Drops this host's own entry from the peer list, checking it agrees with our own settings. */
+export function resolvePeers(o: Overlay, self: string, family: Family, peers: Peer[]): ResolvedPeer[] {
+  const out: ResolvedPeer[] = [];
+  for (const [i, p] of peers.entries()) {
+    const f = `peers[${i}]`;
+    const ip = canonicalIp(p.underlayIP)!;
+    if (ipFamily(ip) !== family) throw bad(`${f}.underlayIP`, `${ip} is not of the underlay's family (IPv${family}, local ${self})`);
+    const subnet = p.subnet ? parseSubnet(p.subnet, true) : undefined;
+    const range = p.nodeRange ? ipRange(p.nodeRange.rangeStart, p.nodeRange.rangeEnd) : undefined;
+    const sameSubnet = subnet && o.nodeSubnet && subnetText(subnet) === subnetText(o.nodeSubnet);
+    const sameRange = range && o.nodeRange && range.first === o.nodeRange.range.first && range.last === o.nodeRange.range.last;
+    if (ip === self) {
+      if (subnet && !sameSubnet) throw bad(`${f}.subnet`, `this host's own entry says ${p.subnet}, but nodeSubnet is ${subnetText(o.nodeSubnet!)}`);
+      if (range && !sameRange) throw bad(`${f}.nodeRange`, `this host's own entry differs from nodeRange`);
+      if (p.vtepMac && p.vtepMac.toLowerCase() !== o.vtepMac && o.vtepMac !== 'auto') throw bad(`${f}.vtepMac`, `this host's own entry differs from vtepMac`);
+      continue;
+    }
+    if (sameSubnet) throw bad(`${f}.subnet`, `overlaps nodeSubnet: ${p.name ?? ip} and this host would own the same addresses`);
+    if (sameRange) throw bad(`${f}.nodeRange`, `overlaps nodeRange: ${p.name ?? ip} and this host would hand out the same addresses`);
+    out.push({ name: p.name, underlayIP: ip, mac: (p.vtepMac ?? deriveVtepMac(o.name, ip)).toLowerCase(), ...(subnet && { subnet }) });
+  }
+  return out;
+}
+
+export function makePlan(o: Overlay, underlay: Underlay, peers: Peer[]): Plan {
+  const overhead = encapOverhead(underlay.family);
+  const maxMtu = underlay.link.mtu - overhead;
+  if (o.mtu > maxMtu) throw bad('mtu', `${o.mtu} does not fit the underlay: ${underlay.link.name} has MTU ${underlay.link.mtu}, minus ${overhead} for VXLAN over IPv${underlay.family} leaves ${maxMtu}`);
+  const mtu = o.mtu || maxMtu;
+  if (o.group && ipFamily(o.group) !== underlay.family) throw bad('group', `${o.group} is not of the underlay's family (IPv${underlay.family})`);
+  if (o.device === o.bridge) throw bad('device', `the vxlan device and the bridge cannot both be called ${o.device}`);
+  const mac = o.vtepMac === 'auto' ? deriveVtepMac(o.name, underlay.address) : o.vtepMac;
+  const resolved = resolvePeers(o, underlay.address, underlay.family, peers);
+  const spec: VxlanSpec = {
+    name: o.device,
+    vni: o.vni,
+    port: o.port,
+    local: underlay.address,
+    underlayIndex: underlay.link.index,
+    underlayName: underlay.link.name,
+    learning: o.learning,
+    ...(o.group && { group: o.group }),
+    mtu,
+    mac,
+  };
+  const firewall: OverlayFirewall = {
+    network: o.name,
+    vni: o.vni,
+    port: o.port,
+    underlayFamily: underlay.family,
+    peers: resolved.map((p) => ({ ip: p.underlayIP, name: p.name })),
+    restrictPort: o.restrictPort,
+    allowForward: o.allowForward,
+    overlay: subnetText(o.network),
+    overlayFamily: o.network.family,
+    ...(o.ipMasq && { masqSource: o.nodeSubnet ? subnetText(o.nodeSubnet) : subnetText(o.network) }),
+  };
+  return {
+    overlay: o,
+    underlay,
+    mtu,
+    spec,
+    peers: resolved,
+    entries: desiredEntries({ mode: o.mode, flood: o.flood }, resolved),
+    firewall,
+    ...(o.nodeSubnet && { deviceAddr: `${o.nodeSubnet.network}/${o.nodeSubnet.family === 4 ? 32 : 128}` }),
+  };
+}

@@ -1,0 +1,89 @@
+// On-disk state of one overlay network on this host (flannel keeps the same):
+//   <stateDir>/<network>/lock                         flock around device and peer changes
+//   <stateDir>/<network>/<containerId>-<ifname>.json  the rendered bridge config used at ADD,
+//                                                     so DEL undoes exactly what ADD did
+import fs from 'node:fs';
+import path from 'node:path';
+import { LOCK_EX, LOCK_UN, SysError, libc } from '../sys/libc';
+
+export const DEFAULT_STATE_DIR = '/var/lib/cni/vxlan';
+
+export const networkDir = (stateDir: string, network: string): string => path.join(stateDir, network);
+
+// Container ids and ifnames are validated by the skeleton, but '/' must never reach a path.
+const fileName = (containerId: string, ifname: string): string => `${containerId}-${ifname}.json`.replace(/\//g, '_');
+
+interface SavedAttachment {
+  containerId: string;
+  ifname: string;
+  delegate: object;
+}
+
+export function saveDelegate(stateDir: string, network: string, containerId: string, ifname: string, conf: object): void {
+  const dir = networkDir(stateDir, network);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, fileName(containerId, ifname));
+  const tmp = `${file}.tmp-${process.pid}`;
+  const saved: SavedAttachment = { containerId, ifname, delegate: conf };
+  fs.writeFileSync(tmp, JSON.stringify(saved), { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+export function loadDelegate(stateDir: string, network: string, containerId: string, ifname: string): Record<string, unknown> | undefined {
+  try {
+    const saved = JSON.parse(fs.readFileSync(path.join(networkDir(stateDir, network), fileName(containerId, ifname)), 'utf8')) as Partial<SavedAttachment>;
+    return saved.delegate && typeof saved.delegate === 'object' ? (saved.delegate as Record<string, unknown>) : undefined;
+  } catch (e) {
+    // A missing or torn file means: re-render from the current config.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || e instanceof SyntaxError) return undefined;
+    throw e;
+  }
+}
+
+export function removeDelegate(stateDir: string, network: string, containerId: string, ifname: string): void {
+  fs.rmSync(path.join(networkDir(stateDir, network), fileName(containerId, ifname)), { force: true });
+}
+
+/** Saved attachments as { file, containerId, ifname } (parsed from the saved config). */
+export function listDelegates(stateDir: string, network: string): { file: string; containerId?: string; ifname?: string }[] {
+  const dir = networkDir(stateDir, network);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => {
+      const file = path.join(dir, n);
+      try {
+        const j = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<SavedAttachment>;
+        return { file, containerId: j.containerId, ifname: j.ifname };
+      } catch {
+        return { file };
+      }
+    });
+}
+
+/** Runs fn holding the network's lock (serialises concurrent ADD/DEL on one host). */
+export async function withNetworkLock<T>(stateDir: string, network: string, fn: () => Promise<T>): Promise<T> {
+  const dir = networkDir(stateDir, network);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const fd = fs.openSync(path.join(dir, 'lock'), fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+  const c = libc();
+  try {
+    for (;;) {
+      if (c.flock(fd, LOCK_EX) === 0) break;
+      const err = new SysError('flock', c.errno());
+      if (err.code !== 'EINTR') throw err;
+    }
+    try {
+      return await fn();
+    } finally {
+      c.flock(fd, LOCK_UN);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,13 @@
+// The VTEP MAC must survive restarts and re-creation (flannel#1795): peers program it into their
+// neighbour tables. Hashing (network, underlay address) gives the same MAC every time, and lets a
+// host compute a peer's MAC without being told, as long as both use "auto".
+import { createHash } from 'node:crypto';
+
+export function deriveVtepMac(network: string, underlayIp: string): string {
+  const h = createHash('sha256').update(`tscni-vxlan\0${network}\0${underlayIp}`).digest();
+  // Locally administered, unicast: bit 1 of the first octet set, bit 0 clear.
+  h[0] = (h[0]! & 0xfc) | 0x02;
+  return [...h.subarray(0, 6)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+export const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
