@@ -6,7 +6,7 @@ import type { Context } from '../../shared/cni/skel';
 import { Netlink } from '../../shared/netlink';
 import { ipToBig, subnetContainsIp } from '../../shared/overlay/addr';
 import type { PeerSource } from '../../shared/overlay/peers';
-import { removeDelegate, saveDelegate, withNetworkLock } from '../../shared/overlay/state';
+import { loadDelegate, removeDelegate, saveDelegate, withNetworkLock } from '../../shared/overlay/state';
 import { bridge } from '../bridge/index';
 import { validateVxlanConf, type Overlay, type VxlanConf } from './config';
 import { bridgeContext, renderBridgeConf } from './delegate';
@@ -37,14 +37,18 @@ export async function cmdAdd(ctx: Context<VxlanConf>, peers: PeerSource): Promis
       nl.close();
     }
     const delegate = renderBridgeConf(ctx, o, mtu);
-    // Saved first: if anything below dies half-way, DEL still knows what to undo.
+    // Saved first: if anything below dies half-way, DEL still knows what to undo. A repeated
+    // ADD of a live attachment fails in bridge, and must not lose that attachment's record.
+    const before = loadDelegate(o.stateDir, o.name, ctx.env.containerId, ctx.env.ifname);
+    const forget = (): void =>
+      before ? saveDelegate(o.stateDir, o.name, ctx.env.containerId, ctx.env.ifname, before) : removeDelegate(o.stateDir, o.name, ctx.env.containerId, ctx.env.ifname);
     saveDelegate(o.stateDir, o.name, ctx.env.containerId, ctx.env.ifname, delegate);
     const bctx = bridgeContext(ctx, delegate);
     let result: Result;
     try {
       result = await bridge.add(bctx);
     } catch (e) {
-      removeDelegate(o.stateDir, o.name, ctx.env.containerId, ctx.env.ifname);
+      forget();
       throw e;
     }
     const stray = (result.ips ?? []).find((i) => outsideShare(o, i.address));
@@ -54,7 +58,7 @@ export async function cmdAdd(ctx: Context<VxlanConf>, peers: PeerSource): Promis
       } catch {
         /* the address problem is what the caller needs to hear */
       }
-      removeDelegate(o.stateDir, o.name, ctx.env.containerId, ctx.env.ifname);
+      forget();
       throw new CniError(ErrorCode.InvalidNetworkConfig, `IPAM returned ${stray.address}, outside this host's ${o.mode === 'l3' ? 'nodeSubnet' : 'nodeRange'}: another host could hand out the same address`);
     }
     return result;
