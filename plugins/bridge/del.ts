@@ -7,9 +7,11 @@ import { delegateIpam } from '../../shared/ipam/delegate';
 import { Netlink } from '../../shared/netlink';
 import { inSandboxIfPresent } from '../../shared/netns/sandbox';
 import type { BridgeConf } from './config';
+import { trace } from '../../shared/cni/trace';
 
 export async function cmdDel(ctx: Context<BridgeConf>): Promise<void> {
   const c = ctx.conf;
+  trace('del: start');
   const ifaceAddrs: string[] = [];
   inSandboxIfPresent(ctx.env.netns, () => {
     const nl = Netlink.open();
@@ -23,6 +25,7 @@ export async function cmdDel(ctx: Context<BridgeConf>): Promise<void> {
     }
   });
 
+  trace('del: link deleted');
   if (c.macspoofchk) macspoofDel({ containerId: ctx.env.containerId, ifname: ctx.env.ifname });
 
   // Masquerade goes before the address is released: once IPAM hands it to another container,
@@ -33,5 +36,7 @@ export async function cmdDel(ctx: Context<BridgeConf>): Promise<void> {
     masqDel(resolveBackend(c.ipMasqBackend, 'ipMasqBackend'), { network: String(ctx.json.name), containerId: ctx.env.containerId, ifname: ctx.env.ifname, ips });
   }
 
+  trace('del: masquerade removed');
   if (c.ipam?.type) await delegateIpam('DEL', ctx, c.ipam.type);
+  trace('del: ipam released');
 }
