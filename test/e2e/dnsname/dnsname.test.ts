@@ -309,3 +309,32 @@ describe('dnsname, called directly', () => {
     expect(run('dnsname', { netns: w.host, env: env('DEL', 99), stdin: conf('1.1.0') }).code).toBe(0);
   });
 });
+
+describe('conf-examples/dnsname.conflist (what podman writes for a network)', () => {
+  let w: DnsWorld;
+  afterAll(() => {
+    w?.destroy(['podnet']);
+    expect(ourDnsmasqs(w.root)).toEqual([]);
+  });
+
+  it('two containers find each other by name; DEL of both stops the server', () => {
+    w = new DnsWorld();
+    const list = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../conf-examples/dnsname.conflist'), 'utf8'));
+    list.plugins[0].ipam.dataDir = w.ipam;
+    Object.assign(list.plugins.at(-1), { stateDir: w.state, upstreamServers: [] });
+    fs.writeFileSync(path.join(w.netconf, 'podnet.conflist'), JSON.stringify(list));
+    const one = w.container();
+    const two = w.container();
+    const r1 = w.cnitool('add', 'podnet', one, { name: 'custom_bbox01' });
+    const r2 = w.cnitool('add', 'podnet', two, { name: 'custom_bbox02', aliases: ['bbox'] });
+    expect([r1.code, r2.code], r1.stderr + r2.stderr).toEqual([0, 0]);
+    expect(r2.json.dns).toEqual({ nameservers: ['10.89.0.1'], search: ['dns.podman'] });
+    expect(w.addrs(one, '10.89.0.1', 'custom_bbox02')).toEqual([addrsOf(r2.json).v4]);
+    expect(w.addrs(one, '10.89.0.1', 'bbox.dns.podman')).toEqual([addrsOf(r2.json).v4]);
+    expect(w.addrs(two, '10.89.0.1', 'custom_bbox01')).toEqual([addrsOf(r1.json).v4]);
+    expect(w.cnitool('check', 'podnet', two).code).toBe(0);
+    for (const ns of [one, two]) expect(w.cnitool('del', 'podnet', ns).code).toBe(0);
+    expect(fs.existsSync(w.netDir('podnet'))).toBe(false);
+    expect(ourDnsmasqs(w.root)).toEqual([]);
+  });
+});
