@@ -13,6 +13,7 @@ export const ErrorCode = {
   AddressExhausted: 110,
   AddressConflict: 111,
   PortConflict: 112,
+  NameConflict: 113,
   NotAvailable: 50,
   LimitedConnectivity: 51,
   Internal: 999,

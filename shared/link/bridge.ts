@@ -39,6 +39,9 @@ export function ensureBridge(nl: Netlink, o: BridgeOptions): { bridge: Link; cre
   }
   if (o.promisc && !br.promisc) nl.linkSetPromisc(br.index, true);
   if (created) {
+    // Pin the MAC now: left unset, the kernel makes the bridge follow its lowest port MAC, so it
+    // changes as containers come and go (stale ARP for the gateway, CHECK seeing a new MAC).
+    nl.linkSetMac(br.index, br.mac);
     // The bridge must not autoconfigure from RAs on a container network.
     try {
       sysctlSet(`net/ipv6/conf/${o.name}/accept_ra`, '0');
