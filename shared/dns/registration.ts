@@ -1,5 +1,6 @@
 // What one attachment publishes: its container name and aliases, and the addresses they resolve
 // to. Keyed by the CNI attachment (containerID, ifname), so DEL and GC need nothing else.
+import { ErrorCode } from '../cni/error';
 import { sameName } from './label';
 
 export interface Registration {
@@ -18,7 +19,7 @@ export const sameAttachment = (a: { containerId: string; ifname: string }, b: { 
 export const namesOf = (r: Registration): string[] => (r.name ? [r.name, ...r.aliases] : [...r.aliases]);
 
 /** Plugin-specific CNI error code for a name already held on the network. */
-export const NAME_CONFLICT = 113;
+export const NAME_CONFLICT = ErrorCode.NameConflict;
 
 /**
  * The duplicate-name rule (Docker's): a container's own name is unique on the network, so it may
