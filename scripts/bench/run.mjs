@@ -92,6 +92,16 @@ try {
   W.hostLocal = { error: String(e.message ?? e) };
 }
 
+if (fs.existsSync(path.join(root, 'scripts/bench/vxlan.mjs'))) {
+  try {
+    const vx = await import(path.join(root, 'scripts/bench/vxlan.mjs'));
+    process.stderr.write('  vxlan …\n');
+    W.vxlan = await vx.benchVxlan({ bin: ours, quick });
+  } catch (e) {
+    W.vxlan = { error: String(e.message ?? e) };
+  }
+}
+
 for (const [name, opts] of [
   ['conflist', { count: N }],
   [`conflist-with-${PRESENT}-present`, { count: N, present: PRESENT }],
@@ -118,8 +128,16 @@ for (const name of Object.keys(W).filter((k) => k.startsWith('conflist') || k.st
   }
 }
 if (W.hostLocal && !W.hostLocal.error) {
-  for (const [k, v] of Object.entries(W.hostLocal)) {
-    if (v && typeof v === 'object' && 'p50' in v) rows.push([`host-local ADD+DEL ${k}`, '', f(v.p50), f(v.p90), f(v.max), '']);
+  for (const n of ['0', '10000']) {
+    for (const impl of ['ours', 'ref']) {
+      const v = W.hostLocal[impl]?.[n];
+      if (v) rows.push([`host-local ADD+DEL, ${n} leases`, impl === 'ours' ? 'ours' : 'reference', f(v.p50), f(v.p90), f(v.max), impl === 'ours' ? ratio(v.p50, W.hostLocal.ref[n].p50) : '1.00']);
+    }
+  }
+}
+if (W.vxlan && !W.vxlan.error) {
+  for (const [k, v] of Object.entries(W.vxlan)) {
+    if (v && typeof v === 'object' && 'p50' in v) rows.push([`vxlan ${k}`, 'ours', f(v.p50), f(v.p90), f(v.max), '']);
   }
 }
 const head = ['workload', 'impl', 'p50 ms', 'p90 ms', 'max ms', 'ours/ref'];
@@ -132,6 +150,7 @@ for (const name of Object.keys(W).filter((k) => k.startsWith('parallel'))) {
   for (const impl of impls) console.log(`${name} ${impl.key}: duplicate IPs = ${W[name][impl.key].duplicateIps}`);
 }
 if (W.hostLocal?.error) console.log(`host-local workload: ${W.hostLocal.error}`);
+if (W.vxlan) console.log(`vxlan: ${JSON.stringify(W.vxlan)}`);
 const emptyAdd = W.conflist['ours-nftables'].add.p50;
 const fullAdd = W[`conflist-with-${PRESENT}-present`]['ours-nftables'].add.p50;
 console.log(`ours-nftables ADD with ${PRESENT} present / empty node: ${ratio(fullAdd, emptyAdd)} (target ≤ 1.10)`);
