@@ -12,24 +12,14 @@ import { configureIface } from '../../shared/link/iface';
 import { randomVethName } from '../../shared/link/random-name';
 import { createVeth } from '../../shared/link/veth';
 import { Netlink, waitOperUp } from '../../shared/netlink';
-import { openNetns, withNetnsFd, NetnsNotFoundError } from '../../shared/netns/netns';
+import { withNetnsFd } from '../../shared/netns/netns';
+import { openSandbox } from '../../shared/netns/sandbox';
+import { Rollback } from '../../shared/cni/rollback';
 import { sysctlSet } from '../../shared/sys/sysctl';
 import { trace } from '../../shared/cni/trace';
 import { containerMac, validateBridgeConf, type BridgeConf } from './config';
 import { enableForwarding, ensureGatewayAddrs, ensureVlanGatewayLink } from './gateway';
 import { applyPortVlans, usesVlans } from './vlan';
-
-type Undo = () => void | Promise<unknown>;
-
-async function runUndos(undos: Undo[]): Promise<void> {
-  for (const u of undos.reverse()) {
-    try {
-      await u();
-    } catch {
-      /* best effort: the original error is what the caller needs */
-    }
-  }
-}
 
 export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
   const c = ctx.conf;
@@ -39,17 +29,11 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
   const isGateway = c.isGateway || c.isDefaultGateway;
   const vlans = { vlan: c.vlan, trunk, preserveDefaultVlan: c.preserveDefaultVlan };
 
-  let nsFd: number;
-  try {
-    nsFd = openNetns(ctx.env.netns);
-  } catch (e) {
-    if (e instanceof NetnsNotFoundError) throw new CniError(ErrorCode.UnknownContainer, `netns "${ctx.env.netns}" does not exist`);
-    throw e;
-  }
+  const nsFd = openSandbox(ctx.env.netns);
   trace('add: start');
   const nl = Netlink.open();
   const ctrNl = withNetnsFd(nsFd, () => Netlink.open());
-  const undos: Undo[] = [];
+  const undos = new Rollback();
   try {
     const { bridge, created } = ensureBridge(nl, { name: c.bridge, mtu: c.mtu, vlanFiltering: usesVlans(vlans), promisc: c.promiscMode });
     if (created) undos.push(() => nl.linkDel(bridge.index));
@@ -137,7 +121,7 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
     if (!result.routes?.length) delete result.routes;
     return result;
   } catch (e) {
-    await runUndos(undos);
+    await undos.run();
     throw e;
   } finally {
     ctrNl.close();

@@ -8,23 +8,13 @@ import type { Context } from '../../shared/cni/skel';
 import { delegateIpam } from '../../shared/ipam/delegate';
 import { configureIface } from '../../shared/link/iface';
 import { Netlink } from '../../shared/netlink';
-import { NetnsNotFoundError, openNetns, withNetnsFd } from '../../shared/netns/netns';
+import { withNetnsFd } from '../../shared/netns/netns';
+import { openSandbox } from '../../shared/netns/sandbox';
+import { Rollback } from '../../shared/cni/rollback';
 import { sysctlSet } from '../../shared/sys/sysctl';
 import { containerMac, validateMacvlanConf, type MacvlanConf } from './config';
 import { createMacvlan } from './link';
 import { checkMtu, findMaster } from './master';
-
-type Undo = () => void | Promise<unknown>;
-
-async function runUndos(undos: Undo[]): Promise<void> {
-  for (const u of undos.reverse()) {
-    try {
-      await u();
-    } catch {
-      /* best effort: the original error is what the caller needs */
-    }
-  }
-}
 
 export async function cmdAdd(ctx: Context<MacvlanConf>): Promise<Result> {
   const c = ctx.conf;
@@ -32,16 +22,10 @@ export async function cmdAdd(ctx: Context<MacvlanConf>): Promise<Result> {
   const mac = containerMac(c, ctx.cniArgs);
   const { ifname, netns } = ctx.env;
 
-  let nsFd: number;
-  try {
-    nsFd = openNetns(netns);
-  } catch (e) {
-    if (e instanceof NetnsNotFoundError) throw new CniError(ErrorCode.UnknownContainer, `netns "${netns}" does not exist`);
-    throw e;
-  }
+  const nsFd = openSandbox(netns);
   const ctrNl = withNetnsFd(nsFd, () => Netlink.open());
   const hostNl = c.linkInContainer ? undefined : Netlink.open();
-  const undos: Undo[] = [];
+  const undos = new Rollback();
   try {
     const masterNl = hostNl ?? ctrNl;
     const master = findMaster(masterNl, c.master, c.linkInContainer ? 'container' : 'host');
@@ -79,7 +63,7 @@ export async function cmdAdd(ctx: Context<MacvlanConf>): Promise<Result> {
     if (!result.routes?.length) delete result.routes;
     return result;
   } catch (e) {
-    await runUndos(undos);
+    await undos.run();
     throw e;
   } finally {
     ctrNl.close();
