@@ -204,7 +204,7 @@ async function inner(opts) {
 
   async function call(v, p, verb, a, prev, kill) {
     const key = `${v.name}/${p.conf.type}/${verb}`;
-    const res = await execPlugin(p.dir, p.conf.type, pluginStdin(v, p, prev, a?.caps), env(v, verb, a), kill ? r.next() * typical(key) * 1.2 : undefined);
+    const res = await execPlugin(p.dir, p.conf.type, pluginStdin(v, p, prev, a?.caps), env(v, verb, a), kill ? r.next() * typical(key) * 0.9 : undefined);
     if (!res.killed && res.code === 0) durations[key] = durations[key] === undefined ? res.ms : durations[key] * 0.8 + res.ms * 0.2;
     return res;
   }
