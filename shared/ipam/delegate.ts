@@ -6,6 +6,7 @@
 // A missing plugin is code 7 (invalid network config: the config names a type that is not
 // installed), with libcni's message: failed to find plugin "<type>" in path [<dirs>].
 import { childProcess } from '../sys/builtins';
+import { sleepSync } from '../netlink';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CniEnv } from '../cni/env';
@@ -97,13 +98,21 @@ function parseOutput(stdout: string): unknown {
 }
 
 function execPlugin(command: IpamCommand, ctx: DelegateContext, file: string, type: string): Result | undefined {
-  const r = childProcess().spawnSync(file, [], {
-    env: { ...process.env, CNI_COMMAND: command },
-    input: ctx.raw,
-    stdio: ['pipe', 'pipe', 'inherit'],
-    maxBuffer: 16 << 20,
-    encoding: 'utf8',
-  });
+  const run = () =>
+    childProcess().spawnSync(file, [], {
+      env: { ...process.env, CNI_COMMAND: command },
+      input: ctx.raw,
+      stdio: ['pipe', 'pipe', 'inherit'],
+      maxBuffer: 16 << 20,
+      encoding: 'utf8',
+    });
+  let r = run();
+  // "Text file busy": the binary is being replaced, or another thread's fork briefly holds a
+  // write fd to it. libcni retries this too.
+  for (let i = 0; i < 5 && (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETXTBSY'; i++) {
+    sleepSync(200);
+    r = run();
+  }
   if (r.error) throw new CniError(ErrorCode.Internal, `failed to run plugin "${type}"`, r.error.message);
   const out = parseOutput(r.stdout ?? '');
   if (r.status !== 0) {
