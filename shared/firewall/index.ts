@@ -107,3 +107,8 @@ export function portmapGc(backend: Backend, network: string, valid: Attachment[]
   gc(backend);
   sweepOther(backend, gc);
 }
+
+// ---- forwarding accepts and ingress isolation (firewall plugin) ----
+export { forwardAdd, forwardCheck, forwardDel, forwardFamilies, forwardGc, resolveForwardBackend } from './forward';
+export { DEFAULT_ADMIN_CHAIN, INGRESS_POLICIES, type ForwardRemoval, type ForwardTarget, type IngressPolicy } from './forward-types';
+export { FIREWALL_TABLE } from './nft/forward';
