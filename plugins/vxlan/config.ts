@@ -8,6 +8,7 @@ import { canonicalIp, ipFamily, ipRange, parseSubnet, rangesOverlap, subnetConta
 import { defaultBridgeName, defaultDeviceName } from '../../shared/overlay/names';
 import type { Peer } from '../../shared/overlay/peers';
 import { DEFAULT_STATE_DIR } from '../../shared/overlay/state';
+import { storeSchema, type StoreConf } from '../../shared/overlay/store/schema';
 import { MAC_RE } from '../../shared/overlay/vtep-mac';
 
 const ifName = z.string().refine((n) => !interfaceNameProblem(n), (n) => ({ message: interfaceNameProblem(n) ?? '' }));
@@ -42,6 +43,12 @@ export const vxlanSchema = netConfSchema.extend({
   nodeSubnet: cidr.optional(),
   nodeRange: range.optional(),
   peers: z.array(peerSchema).default([]),
+  /** Hosts meet in a store (etcd): peers and, without nodeSubnet/nodeRange, claimed shares. */
+  store: storeSchema.optional(),
+  /** l3 with a store: the size of the subnet each host claims (default /24, IPv6 /64). */
+  subnetLen: z.number().int().optional(),
+  /** l2 with a store: the size of the block of the shared subnet each host claims. */
+  nodeBlockLen: z.number().int().optional(),
   ipMasq: z.boolean().default(false),
   firewall: z
     .object({ restrictPortToPeers: z.boolean().default(true), allowForward: z.boolean().default(true) })
@@ -64,10 +71,15 @@ export interface Overlay {
   group?: string;
   learning: boolean;
   network: Subnet;
-  /** l3: this host's subnet. */
+  /** l3: this host's subnet (claimed from the store when not configured). */
   nodeSubnet?: Subnet;
-  /** l2: this host's slice of the network. */
+  /** l2: this host's slice of the network (a block claimed from the store when not configured). */
   nodeRange?: { rangeStart: string; rangeEnd: string; range: IpRange };
+  store?: StoreConf;
+  /** l3 with a store: the size of each host's subnet. */
+  subnetLen?: number;
+  /** l2 with a store and no nodeRange: the size of each host's block. */
+  nodeBlockLen?: number;
   device: string;
   bridge: string;
   vtepMac: string;
@@ -118,17 +130,37 @@ export function validateVxlanConf(c: VxlanConf): Overlay {
   let flood: Overlay['flood'];
   let nodeSubnet: Subnet | undefined;
   let nodeRange: Overlay['nodeRange'];
+  let subnetLen: number | undefined;
+  let nodeBlockLen: number | undefined;
+  const maxLen = network.family === 4 ? 32 : 128;
+  if (!c.store) {
+    if (c.subnetLen !== undefined) throw bad('subnetLen', 'only used with a "store" (hosts claim subnets of this size)');
+    if (c.nodeBlockLen !== undefined) throw bad('nodeBlockLen', 'only used with a "store" (hosts claim blocks of this size)');
+  }
   if (c.mode === 'l3') {
     if (c.flood !== undefined) throw bad('flood', 'only l2 floods; l3 programs one entry per peer');
     if (c.group !== undefined) throw bad('group', 'only l2 with "flood": "multicast" uses a group');
     if (c.nodeRange !== undefined) throw bad('nodeRange', 'l3 gives each host a subnet: use "nodeSubnet"');
-    if (!c.nodeSubnet) throw bad('nodeSubnet', 'required in l3 mode (this host\'s subnet of "network")');
-    nodeSubnet = parseNodeSubnet(c.nodeSubnet, 'nodeSubnet', network);
+    if (c.nodeBlockLen !== undefined) throw bad('nodeBlockLen', 'l3 hosts claim subnets: use "subnetLen"');
+    if (c.nodeSubnet) nodeSubnet = parseNodeSubnet(c.nodeSubnet, 'nodeSubnet', network);
+    else if (!c.store) throw bad('nodeSubnet', 'required in l3 mode without a "store" (this host\'s subnet of "network")');
+    if (c.store) {
+      subnetLen = c.subnetLen ?? nodeSubnet?.prefix ?? (network.family === 4 ? 24 : 64);
+      if (subnetLen <= network.prefix || subnetLen > maxLen) throw bad('subnetLen', `/${subnetLen} is not a part of network ${network.network}/${network.prefix} (must be longer than /${network.prefix}, at most /${maxLen})`);
+      if (nodeSubnet && nodeSubnet.prefix !== subnetLen) throw bad('nodeSubnet', `is a /${nodeSubnet.prefix}, but the network's hosts own /${subnetLen} subnets ("subnetLen")`);
+    }
   } else {
     flood = c.flood ?? 'headend';
     if (c.nodeSubnet !== undefined) throw bad('nodeSubnet', 'l2 shares one subnet: use "nodeRange"');
-    if (!c.nodeRange) throw bad('nodeRange', 'required in l2 mode: this host\'s slice of "network", so hosts never hand out the same address');
-    nodeRange = { ...c.nodeRange, range: parseRange(c.nodeRange, 'nodeRange', network) };
+    if (c.subnetLen !== undefined) throw bad('subnetLen', 'l2 hosts claim blocks of the shared subnet: use "nodeBlockLen"');
+    if (c.nodeRange && c.nodeBlockLen !== undefined) throw bad('nodeBlockLen', 'this host\'s addresses are fixed by "nodeRange": leave one of them out');
+    if (c.nodeRange) nodeRange = { ...c.nodeRange, range: parseRange(c.nodeRange, 'nodeRange', network) };
+    else if (!c.store) throw bad('nodeRange', 'required in l2 mode without a "store": this host\'s slice of "network", so hosts never hand out the same address');
+    else if (c.nodeBlockLen === undefined) throw bad('nodeBlockLen', 'required in l2 mode with a "store" and no "nodeRange": the size of the block each host claims (e.g. 26 out of a /24)');
+    else {
+      nodeBlockLen = c.nodeBlockLen;
+      if (nodeBlockLen <= network.prefix || nodeBlockLen > maxLen - 2) throw bad('nodeBlockLen', `/${nodeBlockLen} is not a usable block of network ${network.network}/${network.prefix} (longer than /${network.prefix}, at most /${maxLen - 2})`);
+    }
     if (flood === 'multicast') {
       if (!c.group) throw bad('group', 'required with "flood": "multicast"');
       const g = canonicalIp(c.group)!;
@@ -142,6 +174,7 @@ export function validateVxlanConf(c: VxlanConf): Overlay {
   const seen = new Map<string, number>();
   const ranges: { field: string; r: IpRange }[] = nodeRange ? [{ field: 'nodeRange', r: nodeRange.range }] : [];
   const subnets: { field: string; s: Subnet }[] = nodeSubnet ? [{ field: 'nodeSubnet', s: nodeSubnet }] : [];
+  const ownFirst = nodeRange !== undefined || nodeSubnet !== undefined;
   for (const [i, p] of c.peers.entries()) {
     const f = `peers[${i}]`;
     const u = canonicalIp(p.underlayIP)!;
@@ -162,7 +195,7 @@ export function validateVxlanConf(c: VxlanConf): Overlay {
   for (let i = 0; i < ranges.length; i++) {
     for (let j = i + 1; j < ranges.length; j++) {
       const [a, b] = [ranges[i]!, ranges[j]!];
-      if (rangesOverlap(a.r, b.r) && !(i === 0 && nodeRange && sameRange(a.r, b.r))) {
+      if (rangesOverlap(a.r, b.r) && !(i === 0 && ownFirst && sameRange(a.r, b.r))) {
         throw bad(b.field, `overlaps ${a.field}: two hosts would hand out the same addresses`);
       }
     }
@@ -172,10 +205,14 @@ export function validateVxlanConf(c: VxlanConf): Overlay {
       const [a, b] = [subnets[i]!, subnets[j]!];
       const overlap = a.s.first <= b.s.last && b.s.first <= a.s.last;
       const same = a.s.first === b.s.first && a.s.last === b.s.last;
-      if (overlap && !(i === 0 && same)) throw bad(b.field, `overlaps ${a.field}: two hosts would own the same addresses`);
+      if (overlap && !(i === 0 && ownFirst && same)) throw bad(b.field, `overlaps ${a.field}: two hosts would own the same addresses`);
     }
   }
 
+  if (c.store && c.mode === 'l3' && !nodeSubnet) {
+    // Static peers claim subnets the store does not know about: they must be of the claimed size.
+    for (const sn of subnets) if (sn.s.prefix !== subnetLen) throw bad(sn.field, `is a /${sn.s.prefix}; hosts of this network own /${subnetLen} subnets ("subnetLen")`);
+  }
   for (const [k, v] of Object.entries(c.delegate)) {
     if (k === 'type' && v === 'bridge') continue;
     if (k === 'type') throw bad('delegate.type', 'the attachment is always made by the bridge plugin');
@@ -200,6 +237,9 @@ export function validateVxlanConf(c: VxlanConf): Overlay {
     network,
     nodeSubnet,
     nodeRange,
+    ...(c.store && { store: c.store }),
+    ...(subnetLen !== undefined && { subnetLen }),
+    ...(nodeBlockLen !== undefined && { nodeBlockLen }),
     device: c.device ?? defaultDeviceName(c.name),
     bridge: c.bridge ?? defaultBridgeName(c.name),
     vtepMac: c.vtepMac.toLowerCase(),

@@ -4,20 +4,23 @@
 //   its own nodeRange.
 // l3 (flannel vxlan): each host owns a nodeSubnet; per peer one neighbour, one FDB entry and one
 //   route on a non-learning device; the bridge is the gateway.
-// The attachment itself is the bridge plugin's, run in-process. Peers come from a PeerSource
-// (static config today).
+// The attachment itself is the bridge plugin's, run in-process. Peers come from a PeerSource:
+// the static "peers" list, plus the hosts registered in the "store" (etcd) when one is set; with
+// a store, a host without nodeSubnet/nodeRange claims its share there (see store.ts).
 import { runPlugin, type Context, type Plugin } from '../../shared/cni/skel';
-import { StaticPeerSource, type PeerSource } from '../../shared/overlay/peers';
+import type { PeerSource } from '../../shared/overlay/peers';
 import { cmdAdd } from './add';
 import { cmdCheck } from './check';
 import { vxlanSchema, type VxlanConf } from './config';
 import { cmdDel } from './del';
 import { cmdGc } from './gc';
 import { cmdStatus } from './status';
+import { storeView, type StoreVerb } from './store';
 
-/** The peer set for this config; a store-backed source slots in here. */
-export function peerSource(ctx: Context<VxlanConf>): PeerSource {
-  return new StaticPeerSource(ctx.conf.peers);
+/** The peer set for this call, and the context with this host's share filled in. */
+export async function peerSource(ctx: Context<VxlanConf>, verb: StoreVerb): Promise<{ ctx: Context<VxlanConf>; peers: PeerSource }> {
+  const v = await storeView(ctx.conf, verb);
+  return { ctx: v.conf === ctx.conf ? ctx : { ...ctx, conf: v.conf }, peers: v.peers };
 }
 
 export const vxlan: Plugin<VxlanConf> = {
@@ -25,11 +28,23 @@ export const vxlan: Plugin<VxlanConf> = {
   about: 'tscni vxlan: an overlay network across hosts (l2 like Docker overlay, l3 like flannel)',
   versions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'],
   schema: vxlanSchema,
-  add: (ctx) => cmdAdd(ctx, peerSource(ctx)),
-  del: (ctx) => cmdDel(ctx),
-  check: (ctx) => cmdCheck(ctx, peerSource(ctx)),
-  status: (ctx) => cmdStatus(ctx, peerSource(ctx)),
-  gc: (ctx, valid) => cmdGc(ctx, valid, peerSource(ctx)),
+  add: async (ctx) => {
+    const s = await peerSource(ctx, 'ADD');
+    return cmdAdd(s.ctx, s.peers);
+  },
+  del: async (ctx) => cmdDel((await peerSource(ctx, 'DEL')).ctx),
+  check: async (ctx) => {
+    const s = await peerSource(ctx, 'CHECK');
+    return cmdCheck(s.ctx, s.peers);
+  },
+  status: async (ctx) => {
+    const s = await peerSource(ctx, 'STATUS');
+    return cmdStatus(s.ctx, s.peers);
+  },
+  gc: async (ctx, valid) => {
+    const s = await peerSource(ctx, 'GC');
+    return cmdGc(s.ctx, valid, s.peers);
+  },
 };
 
 export function main(): Promise<number> {
