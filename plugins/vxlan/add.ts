@@ -10,7 +10,7 @@ import { loadDelegate, removeDelegate, saveDelegate, withNetworkLock } from '../
 import { bridge } from '../bridge/index';
 import { validateVxlanConf, type Overlay, type VxlanConf } from './config';
 import { bridgeContext, renderBridgeConf } from './delegate';
-import { ensureOverlay } from './overlay';
+import { ensureOverlay, teardownIfIdle } from './overlay';
 import { makePlan, underlayOf } from './plan';
 
 /** An address outside this host's share means another host may hand it out too. */
@@ -21,6 +21,19 @@ function outsideShare(o: Overlay, address: string): boolean {
   if (!subnetContainsIp(o.network, ip)) return true;
   const n = ipToBig(ip);
   return n < r.first || n > r.last;
+}
+
+/** A failed ADD must not leave behind the overlay that removeWhenIdle promises to remove. */
+function dropIfIdle(o: Overlay): void {
+  if (!o.removeWhenIdle) return;
+  const nl = Netlink.open();
+  try {
+    teardownIfIdle(nl, { overlay: o });
+  } catch {
+    /* the ADD's own error is what the caller needs to hear */
+  } finally {
+    nl.close();
+  }
 }
 
 export async function cmdAdd(ctx: Context<VxlanConf>, peers: PeerSource): Promise<Result> {
@@ -49,6 +62,7 @@ export async function cmdAdd(ctx: Context<VxlanConf>, peers: PeerSource): Promis
       result = await bridge.add(bctx);
     } catch (e) {
       forget();
+      dropIfIdle(o);
       throw e;
     }
     const stray = (result.ips ?? []).find((i) => outsideShare(o, i.address));
@@ -59,6 +73,7 @@ export async function cmdAdd(ctx: Context<VxlanConf>, peers: PeerSource): Promis
         /* the address problem is what the caller needs to hear */
       }
       forget();
+      dropIfIdle(o);
       throw new CniError(ErrorCode.InvalidNetworkConfig, `IPAM returned ${stray.address}, outside this host's ${o.mode === 'l3' ? 'nodeSubnet' : 'nodeRange'}: another host could hand out the same address`);
     }
     return result;
