@@ -7,6 +7,7 @@
 // When the store cannot be read, the kernel is left as it is: known peers keep working.
 import { log } from '../../shared/cni/log';
 import type { Peer } from '../../shared/overlay/peers';
+import type { Watcher } from 'etcd3';
 import { openStore, type StoreHandle } from '../../shared/overlay/store/etcd';
 import { NODES } from '../../shared/overlay/store/layout';
 import { renewLease } from '../../shared/overlay/store/lease';
@@ -53,7 +54,8 @@ export interface WatchOptions {
 export async function runWatch(conf0: VxlanConf, opts: WatchOptions): Promise<void> {
   const o = validateVxlanConf(conf0);
   const store = o.store!;
-  const h = await openStore(store, o.name);
+  let h!: StoreHandle;
+  let watcher: Watcher | undefined;
   let current: { conf: VxlanConf; leaseId: string } | undefined;
   let running = false;
   let again: string | undefined;
@@ -88,6 +90,43 @@ export async function runWatch(conf0: VxlanConf, opts: WatchOptions): Promise<vo
     })();
   };
 
+  const connect = async (): Promise<void> => {
+    h = await openStore(store, o.name);
+    watcher = h.ns.watch().prefix(NODES).watcher();
+    watcher.on('put', () => sync('store change'));
+    watcher.on('delete', () => sync('store change'));
+    watcher.on('connected', () => sync('watch connected'));
+    watcher.on('disconnected', (e) => log(`watch disconnected: ${msg(e)}`));
+    watcher.on('error', (e) => log(`watch: ${msg(e)}`));
+  };
+  const disconnect = async (): Promise<void> => {
+    const w = watcher;
+    watcher = undefined;
+    if (w) await Promise.race([w.cancel().catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
+    try {
+      h.close();
+    } catch {
+      /* already torn down */
+    }
+  };
+  // The grpc client can throw from its own timers while etcd is away (a channel closed under a
+  // pending reconnect). That is the client's state, not ours: start a fresh client and go on.
+  let reconnecting = false;
+  const onClientCrash = (e: unknown): void => {
+    if (reconnecting) return;
+    reconnecting = true;
+    log(`etcd client failure: ${msg(e)}; a fresh client in 1 s`);
+    // A second apart, so an etcd that stays away costs one attempt a second, not a busy loop.
+    setTimeout(() => {
+      void disconnect()
+        .then(connect)
+        .then(() => sync('reconnected'))
+        .catch((err) => log(`reconnect: ${msg(err)}`))
+        .finally(() => (reconnecting = false));
+    }, 1000);
+  };
+  process.on('uncaughtException', onClientCrash);
+
   const renewEvery = Math.max(1, Math.min(60, Math.floor(store.leaseTTL / 3))) * 1000;
   const renew = setInterval(() => {
     if (!current) return sync('retry join');
@@ -106,19 +145,13 @@ export async function runWatch(conf0: VxlanConf, opts: WatchOptions): Promise<vo
     if (!current) sync('retry join');
   }, 1000);
 
-  const watcher = h.ns.watch().prefix(NODES).watcher();
-  watcher.on('put', () => sync('store change'));
-  watcher.on('delete', () => sync('store change'));
-  watcher.on('connected', () => sync('watch connected'));
-  watcher.on('disconnected', (e) => log(`watch disconnected: ${msg(e)}`));
-  watcher.on('error', (e) => log(`watch: ${msg(e)}`));
-
+  await connect();
   sync('start');
   await opts.stop;
   clearInterval(renew);
   clearInterval(resync);
   clearInterval(retry);
-  await Promise.race([watcher.cancel().catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
-  h.close();
+  await disconnect();
+  process.off('uncaughtException', onClientCrash);
   log('stopped (lease kept: a restart keeps this host\'s share; use --leave to give it up)');
 }
