@@ -1,7 +1,7 @@
 // Puts the IPAM result onto a container interface: addresses, link up, routes. Must run inside
 // the container netns (withNetns) because the sysctls are per-namespace files.
 import type { IPConfig, Route } from '../cni/result';
-import type { Netlink } from '../netlink';
+import { isNetlinkError, type Netlink } from '../netlink';
 import { sysctlSet } from '../sys/sysctl';
 
 const isV6 = (cidr: string): boolean => cidr.includes(':');
@@ -41,6 +41,12 @@ export function configureIface(nl: Netlink, s: IfaceSetup): void {
   const gw6 = s.ips.find((i) => isV6(i.address) && i.gateway)?.gateway;
   for (const r of s.routes) {
     const gw = r.gw ?? (isV6(r.dst) ? gw6 : gw4);
-    nl.routeAdd({ dst: r.dst, gw, dev: s.index, mtu: r.mtu, advmss: r.advmss, priority: r.priority, table: r.table, scope: r.scope });
+    try {
+      nl.routeAdd({ dst: r.dst, gw, dev: s.index, mtu: r.mtu, advmss: r.advmss, priority: r.priority, table: r.table, scope: r.scope });
+    } catch (e) {
+      // As the reference: a route another interface already added (a second network's default
+      // route, podman --network a,b) is skipped; the first one wins.
+      if (!isNetlinkError(e, 'EEXIST')) throw e;
+    }
   }
 }
