@@ -30,11 +30,18 @@ function config(req: IpamRequest): IpamConfig {
 const ownerOf = (req: IpamRequest): Owner => ({ containerId: req.env.containerId, ifname: req.env.ifname });
 
 function withStore<T>(conf: IpamConfig, fn: (s: Store) => T): T {
-  const store = Store.open(conf.dataDir, conf.name);
   try {
-    return store.transaction(() => fn(store));
-  } finally {
-    store.close();
+    const store = Store.open(conf.dataDir, conf.name);
+    try {
+      return store.transaction(() => fn(store));
+    } finally {
+      store.close();
+    }
+  } catch (e) {
+    // A full, read-only or failing filesystem is a store I/O failure (code 5), not an internal error.
+    const errno = (e as NodeJS.ErrnoException)?.code;
+    if (e instanceof CniError || typeof errno !== 'string' || !/^E[A-Z]+$/.test(errno)) throw e;
+    throw new CniError(ErrorCode.IoFailure, `IPAM store ${conf.dataDir}/${conf.name}: ${errno}`, (e as Error).message);
   }
 }
 

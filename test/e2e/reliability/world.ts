@@ -185,7 +185,7 @@ export function snapshot(w: World, opts: SnapshotOptions = {}): Snapshot {
   const skip = (rel: string): boolean =>
     rel === 'run' ||
     rel.startsWith(`run${path.sep}`) ||
-    (loose && (/(^|\/)last_reserved_ip\.\d+$/.test(rel) || rel.split(path.sep).includes('.tscni') || /^ipam\/[^/]+(\/lock)?$/.test(rel)));
+    (loose && (/(^|\/)last_reserved_ip\.\d+$/.test(rel) || rel.split(path.sep).includes('.tscni') || /(^|\/)tsknet(\/lock)?$/.test(rel)));
   return {
     hostLinks: links(p[0]!),
     hostAddrs: addrs(p[1]!),
