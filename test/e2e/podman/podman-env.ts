@@ -49,7 +49,7 @@ export class PodmanEnv {
   readonly netconf = path.join(this.root, 'net');
   readonly host: string;
   readonly out: string;
-  private holder?: ChildProcess;
+  private holderProc?: ChildProcess;
   private holderPid = 0;
   private outside?: ChildProcess;
 
@@ -120,14 +120,19 @@ tmp_dir = "${r}/tmp"
       'exec sleep 100000',
     ].join(' && ');
     const outer = `mount --rbind /sys/fs/cgroup ${cg} && exec nsenter --net=/run/netns/${this.host} sh -c '${inner}'`;
-    this.holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', outer], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.holderProc = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', outer], { stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       let err = '';
-      this.holder!.stderr!.on('data', (d) => (err += d));
-      this.holder!.stdout!.on('data', (d) => String(d).includes('ready') && resolve());
-      this.holder!.on('exit', (code) => reject(new Error(`namespace holder exited ${code}: ${err}`)));
+      this.holderProc!.stderr!.on('data', (d) => (err += d));
+      this.holderProc!.stdout!.on('data', (d) => String(d).includes('ready') && resolve());
+      this.holderProc!.on('exit', (code) => reject(new Error(`namespace holder exited ${code}: ${err}`)));
     });
-    this.holderPid = this.holder.pid!;
+    this.holderPid = this.holderProc.pid!;
+  }
+
+  /** Pid of the process holding the netns + private mounts (for nsenter -t). */
+  holder(): number {
+    return this.holderPid;
   }
 
   /** Runs argv inside the holder's netns and mount namespace. */
@@ -236,7 +241,7 @@ tmp_dir = "${r}/tmp"
         /* already gone */
       }
     }
-    this.holder?.kill('SIGKILL');
+    this.holderProc?.kill('SIGKILL');
     deleteNetns(this.host);
     deleteNetns(this.out);
     spawnSync('rm', ['-rf', this.root]);
