@@ -1,6 +1,7 @@
 // The firewall plugin end to end: real conflists through our cnitool in a throwaway host netns,
 // real TCP between container, outside and other-network namespaces, kernel state read back with
 // iptables-save / nft -j. Both backends; `auto` under the two kinds of FORWARD DROP.
+import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { leakedNetns } from '../../helpers/netns';
 import { OUT_V4, OUT_V6, World } from './world';
@@ -296,5 +297,25 @@ describe('protocol', () => {
     expect(w.firewall('DEL', { ...conf, backend: 'nftables' }, env).code).toBe(0);
     expect(w.nftSet('ctr4')).toEqual([]);
     expect(w.iptablesSave().split('\n').filter((l) => l.startsWith('-A CNI-FORWARD') && l.includes('10.79.99.5'))).toEqual([]);
+  });
+
+  it('coexists with the reference firewall plugin (1.1.1, iptables): shared chains, each DEL removes only its own rules', () => {
+    const w = world();
+    const ref = (command: string, conf: object, e: Record<string, string>): number =>
+      spawnSync('ip', ['netns', 'exec', w.host, '/usr/lib/cni/firewall'], { input: JSON.stringify(conf), env: { PATH: process.env.PATH, CNI_COMMAND: command, CNI_PATH: '/usr/lib/cni', ...e }, encoding: 'utf8' }).status ?? -1;
+    const refPrev = { ...prev, ips: [{ address: '10.79.99.7/24', gateway: '10.79.99.1', interface: 2 }] };
+    const refEnv = { CNI_CONTAINERID: 'ref1', CNI_IFNAME: 'eth0', CNI_NETNS: '/var/run/netns/x' };
+    expect(ref('ADD', { cniVersion: '1.0.0', name: 'p', type: 'firewall', backend: 'iptables', prevResult: refPrev }, refEnv)).toBe(0);
+    const conf = { cniVersion: '1.0.0', name: 'p', type: 'firewall', backend: 'iptables', prevResult: prev };
+    expect(w.firewall('ADD', conf, env).code).toBe(0);
+    expect(w.firewall('CHECK', conf, env).code).toBe(0);
+    expect(ref('CHECK', { cniVersion: '1.0.0', name: 'p', type: 'firewall', backend: 'iptables', prevResult: refPrev }, refEnv)).toBe(0);
+    expect(w.iptablesSave().split('\n').filter((l) => l.startsWith('-A FORWARD'))).toHaveLength(1);
+    expect(w.firewall('DEL', conf, env).code).toBe(0);
+    const left = w.iptablesSave().split('\n').filter((l) => l.startsWith('-A CNI-FORWARD'));
+    expect(left.some((l) => l.includes('10.79.99.7/32'))).toBe(true);
+    expect(left.some((l) => l.includes('10.79.99.5/32'))).toBe(false);
+    expect(ref('DEL', { cniVersion: '1.0.0', name: 'p', type: 'firewall', backend: 'iptables', prevResult: refPrev }, refEnv)).toBe(0);
+    expect(w.iptablesSave().split('\n').filter((l) => l.startsWith('-A CNI-FORWARD') && !l.includes('CNI-ADMIN'))).toEqual([]);
   });
 });
