@@ -36,7 +36,8 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
   const undos = new Rollback();
   try {
     const { bridge, created } = ensureBridge(nl, { name: c.bridge, mtu: c.mtu, vlanFiltering: usesVlans(vlans), promisc: c.promiscMode });
-    if (created) undos.push(() => nl.linkDel(bridge.index));
+    // Runs after our veth is gone: a bridge we created but a parallel ADD has since joined stays.
+    if (created) undos.push(() => void (nl.linkList().some((l) => l.master === bridge.index) || nl.linkDel(bridge.index)));
 
     trace('add: bridge ready');
     const { host, container } = createVeth(nl, ctrNl, nsFd, { ifname: ctx.env.ifname, mtu: c.mtu, containerMac: mac });

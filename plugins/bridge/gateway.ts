@@ -3,7 +3,7 @@
 import ipaddr from 'ipaddr.js';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { IPConfig } from '../../shared/cni/result';
-import type { Link, Netlink } from '../../shared/netlink';
+import { isNetlinkError, type Link, type Netlink } from '../../shared/netlink';
 import { sysctlEnsure } from '../../shared/sys/sysctl';
 
 function sameSubnet(a: string, b: string): boolean {
@@ -33,7 +33,12 @@ export function ensureGatewayAddrs(nl: Netlink, link: Link, ips: IPConfig[], for
       }
       nl.addrDel(link.index, c.cidr);
     }
-    nl.addrAdd(link.index, gw, { noDad: true, broadcast: true });
+    try {
+      nl.addrAdd(link.index, gw, { noDad: true, broadcast: true });
+    } catch (e) {
+      // A parallel ADD on the same bridge added the same gateway between our list and our add.
+      if (!isNetlinkError(e, 'EEXIST')) throw e;
+    }
   }
   // Pin the MAC so the bridge stops following the lowest port MAC: the gateway's ARP entries in
   // containers would otherwise go stale whenever a port leaves.

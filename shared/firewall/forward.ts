@@ -6,8 +6,16 @@ import type { Family } from './addr';
 import { detectBackend, markUsed, otherBackend, resolveBackend, wasUsed, type Backend } from './backend';
 import { findExecutable } from './exec';
 import { familiesOf, parseForwardIps, type ForwardRemoval, type ForwardTarget } from './forward-types';
-import { iptForwardAdd, iptForwardCheck, iptForwardDel, iptForwardGc, iptablesForwardDrops } from './iptables/forward';
+import * as iptForward from './iptables/forward';
+import { iptablesForwardDrops } from './iptables/forward';
+import { serialised } from './iptables/lock';
 import { nftForwardAdd, nftForwardCheck, nftForwardDel, nftForwardGc } from './nft/forward';
+
+// Every iptables change is a save-compute-restore: serialised host-wide (see iptables/lock.ts).
+const iptForwardAdd = serialised(iptForward.iptForwardAdd);
+const iptForwardCheck = serialised(iptForward.iptForwardCheck);
+const iptForwardDel = serialised(iptForward.iptForwardDel);
+const iptForwardGc = serialised(iptForward.iptForwardGc);
 
 /**
  * `auto`: iptables when the host's iptables filter FORWARD policy is DROP (an nftables accept in

@@ -3,12 +3,23 @@
 import { log } from '../cni/log';
 import { markUsed, otherBackend, wasUsed, type Backend } from './backend';
 import { flushUdpConntrack } from './conntrack';
-import { iptMasqAdd, iptMasqCheck, iptMasqDel, iptMasqGc } from './iptables/masq';
-import { iptPortmapAdd, iptPortmapCheck, iptPortmapDel, iptPortmapGc } from './iptables/portmap';
+import { serialised } from './iptables/lock';
+import * as iptMasq from './iptables/masq';
+import * as iptPortmap from './iptables/portmap';
 import { nftMasqAdd, nftMasqCheck, nftMasqDel, nftMasqGc } from './nft/masq';
 import { nftPortmapAdd, nftPortmapCheck, nftPortmapDel, nftPortmapGc } from './nft/portmap';
 import type { PortmapRemoval, PortmapTarget } from './portmap-types';
 import { enableRouteLocalnet } from './route-localnet';
+
+// Every iptables change is a save-compute-restore: serialised host-wide (see iptables/lock.ts).
+const iptMasqAdd = serialised(iptMasq.iptMasqAdd);
+const iptMasqCheck = serialised(iptMasq.iptMasqCheck);
+const iptMasqDel = serialised(iptMasq.iptMasqDel);
+const iptMasqGc = serialised(iptMasq.iptMasqGc);
+const iptPortmapAdd = serialised(iptPortmap.iptPortmapAdd);
+const iptPortmapCheck = serialised(iptPortmap.iptPortmapCheck);
+const iptPortmapDel = serialised(iptPortmap.iptPortmapDel);
+const iptPortmapGc = serialised(iptPortmap.iptPortmapGc);
 
 export { BACKENDS, backendStatus, detectBackend, iptablesVariant, resolveBackend, type Backend } from './backend';
 export type { ContainerAddr, PortForward, PortmapIdentity, PortmapRemoval, PortmapTarget, Protocol } from './portmap-types';

@@ -1,0 +1,54 @@
+// Our iptables changes are read-modify-write: iptables-save, compute, iptables-restore --noflush.
+// Two plugins doing that at once lose rules: each sees a shared chain (CNI-HOSTPORT-DNAT) missing
+// and declares it, and a restore that declares a chain flushes it, taking the other's jump with
+// it. iptables' own xtables lock covers one restore, not the save before it, so one host-wide
+// flock serialises the whole change. The kernel drops it if the process dies.
+import fs from 'node:fs';
+import path from 'node:path';
+import { LOCK_EX, LOCK_UN, SysError, libc } from '../../sys/libc';
+
+const EINTR = 4;
+// Per call, never at module init (the start-up snapshot would freeze it).
+const lockFile = (): string => path.join(process.env.TSCNI_RUN_DIR ?? '/run/tscni', 'iptables.lock');
+
+let depth = 0;
+let fd: number | undefined;
+
+function acquire(): void {
+  const file = lockFile();
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+  fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+  const c = libc();
+  while (c.flock(fd, LOCK_EX) !== 0) {
+    const err = new SysError('flock', c.errno());
+    if (err.errno !== EINTR) {
+      fs.closeSync(fd);
+      fd = undefined;
+      throw err;
+    }
+  }
+}
+
+function release(): void {
+  if (fd === undefined) return;
+  libc().flock(fd, LOCK_UN);
+  fs.closeSync(fd);
+  fd = undefined;
+}
+
+/** Runs fn holding the iptables lock; nested calls (a DEL sweeping inside a GC) reuse it. */
+export function withIptablesLock<T>(fn: () => T): T {
+  if (depth === 0) acquire();
+  depth++;
+  try {
+    return fn();
+  } finally {
+    depth--;
+    if (depth === 0) release();
+  }
+}
+
+/** The same function, serialised against every other iptables change on this host. */
+export function serialised<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  return (...args: A) => withIptablesLock(() => fn(...args));
+}
