@@ -27,8 +27,32 @@ export interface Etcd {
   start(): Promise<void>;
 }
 
-export async function startEtcd(o: { ns?: string; host: string; clientPort: number; dataDir: string }): Promise<Etcd> {
-  const url = `http://${o.host}:${o.clientPort}`;
+export interface Pki {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+/** A throwaway CA, a server certificate for `ip` and a client certificate (mutual TLS). */
+export function makePki(dir: string, ip: string): Pki {
+  fs.mkdirSync(dir, { recursive: true });
+  const f = (n: string): string => path.join(dir, n);
+  const ssl = (args: string[]): void => void sh(['openssl', ...args]);
+  ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=tet-ca', '-keyout', f('ca-key.pem'), '-out', f('ca.pem')]);
+  const leaf = (name: string, ext: string): void => {
+    ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', f(`${name}-key.pem`), '-out', f(`${name}.csr`)]);
+    fs.writeFileSync(f(`${name}.ext`), ext);
+    ssl(['x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca-key.pem'), '-CAcreateserial', '-days', '1', '-extfile', f(`${name}.ext`), '-out', f(`${name}.pem`)]);
+  };
+  leaf('server', `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth,clientAuth\n`);
+  leaf('client', 'extendedKeyUsage=clientAuth\n');
+  return { ca: f('ca.pem'), serverCert: f('server.pem'), serverKey: f('server-key.pem'), clientCert: f('client.pem'), clientKey: f('client-key.pem') };
+}
+
+export async function startEtcd(o: { ns?: string; host: string; clientPort: number; dataDir: string; pki?: Pki }): Promise<Etcd> {
+  const url = `${o.pki ? 'https' : 'http'}://${o.host}:${o.clientPort}`;
   let proc: ChildProcess | undefined;
   const argv = [
     'etcd',
@@ -39,9 +63,11 @@ export async function startEtcd(o: { ns?: string; host: string; clientPort: numb
     '--listen-peer-urls', `http://${o.host}:${o.clientPort + 1}`,
     '--initial-advertise-peer-urls', `http://${o.host}:${o.clientPort + 1}`,
     '--initial-cluster', `tet=http://${o.host}:${o.clientPort + 1}`,
+    ...(o.pki ? ['--cert-file', o.pki.serverCert, '--key-file', o.pki.serverKey, '--trusted-ca-file', o.pki.ca, '--client-cert-auth'] : []),
   ];
   const curl = (args: string[]): string => {
-    const full = ['curl', '-s', '-m', '2', ...args];
+    const tls = o.pki ? ['--cacert', o.pki.ca, '--cert', o.pki.clientCert, '--key', o.pki.clientKey] : [];
+    const full = ['curl', '-s', '-m', '2', ...tls, ...args];
     return o.ns ? inNetns(o.ns, full, { allowFail: true }) : sh(full, { allowFail: true });
   };
   const start = async (): Promise<void> => {
@@ -65,7 +91,9 @@ export async function startEtcd(o: { ns?: string; host: string; clientPort: numb
   const get = (prefix: string): Record<string, string> => {
     const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
     const out = curl(['-X', 'POST', `${url}/v3/kv/range`, '-d', JSON.stringify({ key: b64(prefix), range_end: b64(end) })]);
-    const kvs = (JSON.parse(out || '{}').kvs ?? []) as { key: string; value: string }[];
+    const res = JSON.parse(out || '{}') as { header?: unknown; kvs?: { key: string; value: string }[] };
+    if (!res.header) throw new Error(`etcd range ${prefix}: ${out || 'no answer'}`);
+    const kvs = res.kvs ?? [];
     return Object.fromEntries(kvs.map((kv) => [Buffer.from(kv.key, 'base64').toString(), Buffer.from(kv.value ?? '', 'base64').toString()]));
   };
   await start();
@@ -89,6 +117,7 @@ export interface Agent {
 
 export interface Lab {
   underlay: string;
+  pki?: Pki;
   hosts: Host[];
   etcd: Etcd;
   tmp: string;
@@ -103,7 +132,7 @@ export interface Lab {
 let labs = 0;
 const ETCD_IP = '172.31.0.254';
 
-export async function makeLab(hostCount = 3): Promise<Lab> {
+export async function makeLab(hostCount = 3, opts: { tls?: boolean } = {}): Promise<Lab> {
   const n = labs++;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-lab${n}-`));
   const underlay = createNetns(`${PREFIX}-und`);
@@ -132,11 +161,13 @@ export async function makeLab(hostCount = 3): Promise<Lab> {
       hosts.push({ ns, name: String.fromCharCode(65 + i), ip4, dataDir: path.join(dir, 'ipam'), stateDir: path.join(dir, 'state'), confFile: path.join(dir, 'vxlan.conf') });
     }
     // Its own namespace, so any port is free; the pid only keeps logs apart.
-    etcd = await startEtcd({ ns: underlay, host: ETCD_IP, clientPort: 2379, dataDir: path.join(tmp, 'etcd') });
+    const pki = opts.tls ? makePki(path.join(tmp, 'pki'), ETCD_IP) : undefined;
+    etcd = await startEtcd({ ns: underlay, host: ETCD_IP, clientPort: 2379, dataDir: path.join(tmp, 'etcd'), pki });
     const e = etcd;
     const writeConf = (h: Host, conf: object): void => fs.writeFileSync(h.confFile, JSON.stringify(conf));
     return {
       underlay,
+      pki,
       hosts,
       etcd: e,
       tmp,
