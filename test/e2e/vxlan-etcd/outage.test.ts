@@ -35,6 +35,9 @@ describe.skipIf(!!missing)('vxlan + etcd: the store goes away and comes back', (
     const aSubnet = JSON.parse(lab.etcd.get(`/tet/tetnet/nodes/${A.ip4}`)[`/tet/tetnet/nodes/${A.ip4}`]!).subnet as string;
     const before = { routes: subnetRoutes(A), fdb: fdb(A.ns, 'vx-tetnet').map((e) => `${e.mac} ${e.dst}`).sort() };
 
+    const healthy = lab.run('STATUS', A, ctrA, conf(A));
+    expect(healthy.code, healthy.stdout).toBe(0);
+
     lab.etcd.stop();
 
     const del = lab.run('DEL', A, ctrA2, conf(A));
