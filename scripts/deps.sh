@@ -12,6 +12,8 @@ command -v conntrack >/dev/null || need+=(conntrack)
 command -v ping >/dev/null || need+=(iputils-ping)
 command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 command -v etcd >/dev/null || need+=(etcd-server)
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v node >/dev/null || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
