@@ -55,7 +55,7 @@ export const vxlanSchema = netConfSchema.extend({
     .strict()
     .default({}),
   delegate: z.record(z.unknown()).default({}),
-  stateDir: z.string().min(1).default(DEFAULT_STATE_DIR),
+  stateDir: z.string().min(1).refine((p) => p.startsWith('/'), 'must be an absolute path').default(DEFAULT_STATE_DIR),
   removeWhenIdle: z.boolean().default(false),
 });
 

@@ -92,7 +92,10 @@ export function toCurrent(raw: unknown, fallbackVersion: string): Result {
       const ip: IPConfig = { address: requireString(ipc.ip, `${key}.ip`) };
       if (ipc.gateway) ip.gateway = String(ipc.gateway);
       ips.push(ip);
-      for (const rt of asArray<Route>(ipc.routes, `${key}.routes`)) routes.push(orderedRoute(rt));
+      for (const [n, rt] of asArray<Route>(ipc.routes, `${key}.routes`).entries()) {
+        requireString(rt?.dst, `${key}.routes[${n}].dst`);
+        routes.push(orderedRoute(rt));
+      }
     }
     if (ips.length) out.ips = ips;
     if (routes.length) out.routes = routes;
