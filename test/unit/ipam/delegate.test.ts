@@ -75,7 +75,7 @@ describe('delegating', () => {
     await delegateIpam('CHECK', c, 'host-local');
     process.env.TSCNI_NO_INPROCESS = '1';
     const e = await failure(delegateIpam('DEL', c, 'host-local'));
-    expect([e.code, e.msg]).toEqual([42, 'executed']);
+    expect([e.code, e.msg], `details: ${e.details}`).toEqual([42, "executed"]);
     delete process.env.TSCNI_NO_INPROCESS;
     await delegateIpam('DEL', c, 'host-local');
     expect(fs.existsSync(path.join(dir, 'data', 'dnet', '10.80.0.2'))).toBe(false);
