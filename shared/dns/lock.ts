@@ -5,19 +5,10 @@
 // still names the file we locked, and start over if it does not.
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOCK_EX, LOCK_UN, SysError, libc } from '../sys/libc';
+import { lockExclusive, unlock } from '../sys/flock';
 import type { NetworkFiles } from './state-dir';
 
-const EINTR = 4;
-
-function lockFd(fd: number): void {
-  const c = libc();
-  for (;;) {
-    if (c.flock(fd, LOCK_EX) === 0) return;
-    const err = new SysError('flock', c.errno());
-    if (err.errno !== EINTR) throw err;
-  }
-}
+const lockFd = lockExclusive;
 
 function stillLinked(fd: number, file: string): boolean {
   try {
@@ -64,7 +55,7 @@ export function withNetworkLock<T>(files: NetworkFiles, create: boolean, fn: () 
       try {
         return fn();
       } finally {
-        libc().flock(fd, LOCK_UN);
+        unlock(fd);
       }
     } finally {
       fs.closeSync(fd);

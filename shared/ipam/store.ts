@@ -13,7 +13,7 @@ import path from 'node:path';
 import { CniError, ErrorCode } from '../cni/error';
 import { log } from '../cni/log';
 import { validateNetworkName } from '../cni/names';
-import { LOCK_EX, LOCK_UN, SysError, libc } from '../sys/libc';
+import { lockExclusive, unlock } from '../sys/flock';
 import { type Ip, formatIp, parseIp } from './ip';
 import { LAST_RESERVED_PREFIX, type LeaseContent, LOCK_NAME, type Owner, leaseBody, ownerKey, parseLease } from './lease-file';
 import { OwnerIndex } from './owner-index';
@@ -102,17 +102,16 @@ export class Store {
   }
 
   private lock(): void {
-    const c = libc();
-    for (;;) {
-      if (c.flock(this.lockFd!, LOCK_EX) === 0) break;
-      const err = new SysError('flock', c.errno());
-      if (err.code !== 'EINTR') throw storeError('cannot lock the IPAM store', err);
+    try {
+      lockExclusive(this.lockFd!);
+    } catch (e) {
+      throw storeError('cannot lock the IPAM store', e);
     }
     this.locked = true;
   }
 
   private unlock(): void {
-    libc().flock(this.lockFd!, LOCK_UN);
+    unlock(this.lockFd!);
     this.locked = false;
   }
 

@@ -4,7 +4,7 @@
 //                                                     so DEL undoes exactly what ADD did
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOCK_EX, LOCK_UN, SysError, libc } from '../sys/libc';
+import { withLockFile } from '../sys/flock';
 
 export const DEFAULT_STATE_DIR = '/var/lib/cni/vxlan';
 
@@ -70,20 +70,5 @@ export function listDelegates(stateDir: string, network: string): { file: string
 export async function withNetworkLock<T>(stateDir: string, network: string, fn: () => Promise<T>): Promise<T> {
   const dir = networkDir(stateDir, network);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const fd = fs.openSync(path.join(dir, 'lock'), fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
-  const c = libc();
-  try {
-    for (;;) {
-      if (c.flock(fd, LOCK_EX) === 0) break;
-      const err = new SysError('flock', c.errno());
-      if (err.code !== 'EINTR') throw err;
-    }
-    try {
-      return await fn();
-    } finally {
-      c.flock(fd, LOCK_UN);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+  return withLockFile(path.join(dir, 'lock'), fn);
 }

@@ -5,9 +5,8 @@
 // flock serialises the whole change. The kernel drops it if the process dies.
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOCK_EX, LOCK_UN, SysError, libc } from '../../sys/libc';
+import { lockExclusive, unlock } from '../../sys/flock';
 
-const EINTR = 4;
 // Per call, never at module init (the start-up snapshot would freeze it).
 const lockFile = (): string => path.join(process.env.TSCNI_RUN_DIR ?? '/run/tscni', 'iptables.lock');
 
@@ -18,20 +17,18 @@ function acquire(): void {
   const file = lockFile();
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
   fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
-  const c = libc();
-  while (c.flock(fd, LOCK_EX) !== 0) {
-    const err = new SysError('flock', c.errno());
-    if (err.errno !== EINTR) {
-      fs.closeSync(fd);
-      fd = undefined;
-      throw err;
-    }
+  try {
+    lockExclusive(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    fd = undefined;
+    throw e;
   }
 }
 
 function release(): void {
   if (fd === undefined) return;
-  libc().flock(fd, LOCK_UN);
+  unlock(fd);
   fs.closeSync(fd);
   fd = undefined;
 }

@@ -5,7 +5,7 @@
 //                                     two leases (the agent takes it too)
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOCK_EX, LOCK_UN, SysError, libc } from '../../sys/libc';
+import { withLockFile } from '../../sys/flock';
 
 export interface Membership {
   /** The node key (the underlay address). */
@@ -44,20 +44,5 @@ export function forgetMembership(stateDir: string, network: string): void {
 export async function withStoreLock<T>(stateDir: string, network: string, fn: () => Promise<T>): Promise<T> {
   const dir = dirOf(stateDir, network);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const fd = fs.openSync(path.join(dir, 'store.lock'), fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
-  const c = libc();
-  try {
-    for (;;) {
-      if (c.flock(fd, LOCK_EX) === 0) break;
-      const err = new SysError('flock', c.errno());
-      if (err.code !== 'EINTR') throw err;
-    }
-    try {
-      return await fn();
-    } finally {
-      c.flock(fd, LOCK_UN);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+  return withLockFile(path.join(dir, 'store.lock'), fn);
 }

@@ -32,7 +32,14 @@ const CLIENT = `
 const net=require('net'),dgram=require('dgram');const [proto,host,port]=process.argv.slice(1);
 const done=(s)=>{process.stdout.write(s.trim());process.exit(0)};setTimeout(()=>done('ERR timeout'),2000);
 if(proto==='tcp'){const c=net.connect({host,port:+port},()=>{});let b='';c.on('data',d=>b+=d);c.on('end',()=>done(b));c.on('error',e=>done('ERR '+e.code));}
-else{const u=dgram.createSocket(host.includes(':')?'udp6':'udp4');u.on('message',m=>done(m.toString()));u.send('x',+port,host);}`;
+else{const u=dgram.createSocket(host.includes(':')?'udp6':'udp4');u.on('message',m=>done(m.toString()));const send=()=>u.send('x',+port,host);send();setInterval(send,300);}`;
+
+function waitNoTentative(netns: string, dev: string): void {
+  for (let i = 0; i < 60; i++) {
+    if (inNetns(netns, ['ip', '-6', 'addr', 'show', 'dev', dev, 'tentative']).trim() === '') return;
+    spawnSync('sleep', ['0.05']);
+  }
+}
 
 export class World {
   readonly host: string;
@@ -81,6 +88,10 @@ export class World {
     x('ip', 'link', 'set', 'eth0', 'up');
     x('ip', 'route', 'add', 'default', 'via', BR_V4);
     x('ip', '-6', 'route', 'add', 'default', 'via', 'fd88::1');
+    // The first IPv6 flow is lost while a link-local address is still tentative (DAD), so wait
+    // for DAD on both sides of the new link before any test sends traffic.
+    waitNoTentative(name, 'eth0');
+    waitNoTentative(this.host, 'br0');
     this.containers.push(c);
     return c;
   }
