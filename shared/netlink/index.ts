@@ -46,6 +46,7 @@ export class Netlink {
   linkSetPromisc(index: number, on: boolean): void { link.linkSetPromisc(this.sock, index, on); }
   linkSetTxqlen(index: number, q: number): void { link.linkSetTxqlen(this.sock, index, q); }
   linkSetAllmulti(index: number, on: boolean): void { link.linkSetAllmulti(this.sock, index, on); }
+  vxlanSetLearning(index: number, on: boolean): void { link.vxlanSetLearning(this.sock, index, on); }
 
   // ---- bridges
   bridgeSetVlanFiltering(index: number, on: boolean): void { bridge.bridgeSetVlanFiltering(this.sock, index, on); }

@@ -244,4 +244,9 @@ export function linkChangeInfo(s: NetlinkSocket, index: number, kind: string, da
   s.request(RTM_NEWLINK, 0, [encodeStruct(ifinfomsg, { family: AF_UNSPEC, index }), encodeAttrs(linkAttrs, attrs)], `${what} (index ${index})`);
 }
 
+/** Flips learning on a live vxlan device: the kernel allows it without recreating the device. */
+export function vxlanSetLearning(s: NetlinkSocket, index: number, on: boolean): void {
+  linkChangeInfo(s, index, 'vxlan', encodeAttrs(vxlanAttrs, { learning: on ? 1 : 0 }), `vxlan set learning ${on ? 'on' : 'off'}`);
+}
+
 export { linkInfoAttrs };

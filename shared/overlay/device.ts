@@ -22,7 +22,8 @@ export interface VxlanSpec {
 export class DeviceConflictError extends Error {}
 
 /** What differs between an existing link and the spec, in wire-format terms; [] when compatible. */
-export function vxlanProblems(link: Link, spec: VxlanSpec): string[] {
+/** Attributes that differ from the spec; `learning` only when asked (it can be changed live). */
+export function vxlanProblems(link: Link, spec: VxlanSpec, withLearning = true): string[] {
   if (link.kind !== 'vxlan') return [`${link.name} exists but is a ${link.kind ?? 'non-vxlan'} device`];
   const v = link.vxlan ?? { id: -1 };
   const p: string[] = [];
@@ -32,7 +33,7 @@ export function vxlanProblems(link: Link, spec: VxlanSpec): string[] {
   if (!same(v.local, spec.local)) p.push(`local is ${v.local ?? 'unset'}, config says ${spec.local}`);
   if (v.link !== spec.underlayIndex) p.push(`dev is ifindex ${v.link ?? 'unset'}, config says ${spec.underlayName} (ifindex ${spec.underlayIndex})`);
   if (!same(v.group, spec.group)) p.push(`group is ${v.group ?? 'unset'}, config says ${spec.group ?? 'unset'}`);
-  if (v.learning !== undefined && v.learning !== spec.learning) p.push(`learning is ${v.learning ? 'on' : 'off'}, config says ${spec.learning ? 'on' : 'off'}`);
+  if (withLearning && v.learning !== undefined && v.learning !== spec.learning) p.push(`learning is ${v.learning ? 'on' : 'off'}, config says ${spec.learning ? 'on' : 'off'}`);
   return p;
 }
 
@@ -70,8 +71,9 @@ export function ensureVxlanDevice(nl: Netlink, spec: VxlanSpec): { link: Link; c
     link = nl.linkByName(spec.name);
     if (!link) throw new DeviceConflictError(`vxlan device ${spec.name} vanished right after creation`);
   }
-  const problems = vxlanProblems(link, spec);
+  const problems = vxlanProblems(link, spec, false);
   if (problems.length) throw conflict(spec, problems);
+  if (link.vxlan?.learning !== undefined && link.vxlan.learning !== spec.learning) nl.vxlanSetLearning(link.index, spec.learning);
   if (link.mtu !== spec.mtu) nl.linkSetMtu(link.index, spec.mtu);
   if (link.mac !== spec.mac) nl.linkSetMac(link.index, spec.mac);
   if (!link.up) nl.linkSetUp(link.index);

@@ -91,6 +91,16 @@ describe('links', () => {
     expect(d6).toMatchObject({ id: 101, local6: 'fd00::1', port: 8472, udp_zero_csum6_tx: true, udp_zero_csum6_rx: true });
   });
 
+  it('flips learning on a live vxlan device without recreating it', () => {
+    host.nl.linkAdd({ name: 'vxl', kind: 'vxlan', vxlan: { id: 300, port: 4789, local: '10.9.0.3', learning: true } });
+    const before = byName(host, 'vxl');
+    host.nl.vxlanSetLearning(before.index, false);
+    expect(byName(host, 'vxl')).toMatchObject({ index: before.index, vxlan: { id: 300, port: 4789, learning: false } });
+    expect(ipLink(host, 'vxl').linkinfo.info_data).toMatchObject({ id: 300, learning: false, port: 4789 });
+    host.nl.vxlanSetLearning(before.index, true);
+    expect(ipLink(host, 'vxl').linkinfo.info_data.learning).toBe(true);
+  });
+
   it('creates a vxlan bound to a lower device with a multicast group', () => {
     host.nl.linkAdd({ name: 'low', kind: 'veth', veth: { peerName: 'low-p' } });
     const low = byName(host, 'low');
