@@ -1,25 +1,11 @@
 // Many host-local processes on one store: parallel ADDs, kill -9 in the middle of a burst.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetns, deleteAllNetns, leakedNetns } from '../../helpers/netns';
-import { cniVars, conf, ipam, leases, ours, start, tmpDataDir } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { cniVars, conf, ipam, leases, ours, start, hostLab } from './helpers';
 
 let host: string;
-const dirs: string[] = [];
-beforeAll(() => {
-  host = createNetns('thl-host');
-});
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-  deleteAllNetns();
-  expect(leakedNetns()).toEqual([]);
-});
-const data = () => {
-  const d = tmpDataDir();
-  dirs.push(d);
-  return d;
-};
+const data = hostLab((h) => (host = h));
 
 /** Every lease is whole, no address or owner appears twice, and the owners are the expected kind. */
 function assertConsistent(d: string, idPattern: RegExp): Record<string, string> {

@@ -4,7 +4,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { bin, binDir, repoRoot, type RunResult } from '../../helpers/bins';
+import { createNetns, deleteAllNetns, leakedNetns } from '../../helpers/netns';
 
 export const REF = '/usr/lib/cni/host-local';
 export const hasRef = fs.existsSync(REF);
@@ -87,4 +89,23 @@ export function leases(dataDir: string, net = 'thlnet'): Record<string, string> 
     out[n] = fs.readFileSync(path.join(dir, n), 'utf8');
   }
   return out;
+}
+
+/**
+ * The suite's throwaway "host" netns (handed to onHost in beforeAll) and a maker of temp data
+ * dirs; afterAll removes both and fails on a leaked netns.
+ */
+export function hostLab(onHost: (host: string) => void): () => string {
+  const dirs: string[] = [];
+  beforeAll(() => onHost(createNetns('thl-host')));
+  afterAll(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    deleteAllNetns();
+    expect(leakedNetns()).toEqual([]);
+  });
+  return () => {
+    const d = tmpDataDir();
+    dirs.push(d);
+    return d;
+  };
 }

@@ -2,25 +2,11 @@
 // same sequence, each releases the other's leases, and racing each other never shares an address.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetns, deleteAllNetns, leakedNetns } from '../../helpers/netns';
-import { REF, cniVars, conf, hasRef, ipam, leases, ours, start, tmpDataDir } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { REF, cniVars, conf, hasRef, ipam, leases, ours, start, hostLab } from './helpers';
 
 let host: string;
-const dirs: string[] = [];
-beforeAll(() => {
-  host = createNetns('thl-host');
-});
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-  deleteAllNetns();
-  expect(leakedNetns()).toEqual([]);
-});
-const data = () => {
-  const d = tmpDataDir();
-  dirs.push(d);
-  return d;
-};
+const data = hostLab((h) => (host = h));
 const ipamConf = {
   ranges: [
     [

@@ -1,25 +1,11 @@
 // The built host-local executable, every verb, dual-stack, run inside a throwaway host netns.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetns, deleteAllNetns, leakedNetns } from '../../helpers/netns';
-import { cniVars, conf, dualStack, ipam, leases, tmpDataDir } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { cniVars, conf, dualStack, ipam, leases, hostLab } from './helpers';
 
 let host: string;
-const dirs: string[] = [];
-beforeAll(() => {
-  host = createNetns('thl-host');
-});
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-  deleteAllNetns();
-  expect(leakedNetns()).toEqual([]);
-});
-const data = () => {
-  const d = tmpDataDir();
-  dirs.push(d);
-  return d;
-};
+const data = hostLab((h) => (host = h));
 const ours = (cmd: string, id: string, stdin: object, extra: Record<string, string> = {}) => ipam('ours', host, cniVars(cmd, id, 'eth0', extra), stdin);
 
 describe('host-local e2e: dual-stack verbs', () => {
