@@ -6,7 +6,7 @@ import type { Interface, Result } from '../../shared/cni/result';
 import type { Context } from '../../shared/cni/skel';
 import { masqAdd, masqDel, resolveBackend } from '../../shared/firewall';
 import { macspoofAdd, macspoofDel } from '../../shared/firewall/macspoof';
-import { delegateIpam } from '../../shared/ipam/delegate';
+import { allocateFor } from '../../shared/ipam/delegate';
 import { ensureBridge } from '../../shared/link/bridge';
 import { configureIface } from '../../shared/link/iface';
 import { randomVethName } from '../../shared/link/random-name';
@@ -59,14 +59,7 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
     }
 
     const result: Result = { cniVersion: ctx.cniVersion, interfaces: [], ips: [], routes: [] };
-    if (c.ipam?.type) {
-      const ipamResult = await delegateIpam('ADD', ctx, c.ipam.type);
-      undos.push(() => delegateIpam('DEL', ctx, c.ipam!.type!));
-      if (!ipamResult?.ips?.length) throw new CniError(ErrorCode.Internal, 'IPAM plugin returned missing IP config');
-      result.ips = ipamResult.ips.map((ip) => ({ ...ip, interface: 2 }));
-      result.routes = [...(ipamResult.routes ?? [])];
-      if (ipamResult.dns) result.dns = ipamResult.dns;
-    }
+    if (c.ipam?.type) Object.assign(result, await allocateFor(ctx, c.ipam.type, undos, 2));
     trace('add: ipam done');
     if (c.isDefaultGateway) {
       for (const ip of result.ips ?? []) {

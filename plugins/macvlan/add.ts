@@ -2,10 +2,9 @@
 // IPAM the interface is only brought up, an L2 attachment). Every step registers its undo, so
 // a failure leaves neither a link nor a lease behind.
 import fs from 'node:fs';
-import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Result } from '../../shared/cni/result';
 import type { Context } from '../../shared/cni/skel';
-import { delegateIpam } from '../../shared/ipam/delegate';
+import { allocateFor } from '../../shared/ipam/delegate';
 import { configureIface } from '../../shared/link/iface';
 import { Netlink } from '../../shared/netlink';
 import { withNetnsFd } from '../../shared/netns/netns';
@@ -35,13 +34,7 @@ export async function cmdAdd(ctx: Context<MacvlanConf>): Promise<Result> {
 
     const result: Result = { cniVersion: ctx.cniVersion, interfaces: [], ips: [], routes: [] };
     if (c.ipam?.type) {
-      const ipamType = c.ipam.type;
-      const ipamResult = await delegateIpam('ADD', ctx, ipamType);
-      undos.push(() => delegateIpam('DEL', ctx, ipamType));
-      if (!ipamResult?.ips?.length) throw new CniError(ErrorCode.Internal, 'IPAM plugin returned missing IP config');
-      result.ips = ipamResult.ips.map((ip) => ({ ...ip, interface: 0 }));
-      result.routes = [...(ipamResult.routes ?? [])];
-      if (ipamResult.dns) result.dns = ipamResult.dns;
+      Object.assign(result, await allocateFor(ctx, c.ipam.type, undos, 0));
       withNetnsFd(nsFd, () => {
         try {
           // Neighbours on the LAN learn the new MAC at once (arp_notify is set by configureIface).

@@ -139,3 +139,19 @@ export async function delegateIpam(command: IpamCommand, ctx: DelegateContext, i
   }
   return execPlugin(command, ctx, file, ipamType);
 }
+
+/**
+ * A main plugin's IPAM step on ADD: delegate, register the release with the rollback, refuse an
+ * empty answer, and point every address at the result's interface `ifaceIndex`.
+ */
+export async function allocateFor(
+  ctx: DelegateContext,
+  ipamType: string,
+  rollback: { push(u: () => unknown): void },
+  ifaceIndex: number,
+): Promise<Pick<Result, 'ips' | 'routes' | 'dns'>> {
+  const r = await delegateIpam('ADD', ctx, ipamType);
+  rollback.push(() => delegateIpam('DEL', ctx, ipamType));
+  if (!r?.ips?.length) throw new CniError(ErrorCode.Internal, 'IPAM plugin returned missing IP config');
+  return { ips: r.ips.map((ip) => ({ ...ip, interface: ifaceIndex })), routes: [...(r.routes ?? [])], ...(r.dns ? { dns: r.dns } : {}) };
+}
