@@ -2,7 +2,7 @@
 // so a failure anywhere leaves the host as it was (the bridge itself stays only if it pre-existed).
 import fs from 'node:fs';
 import { CniError, ErrorCode } from '../../shared/cni/error';
-import type { Interface, Result } from '../../shared/cni/result';
+import { finishResult, type Interface, type Result } from '../../shared/cni/result';
 import type { Context } from '../../shared/cni/skel';
 import { masqAdd, masqDel, resolveBackend } from '../../shared/firewall';
 import { macspoofAdd, macspoofDel } from '../../shared/firewall/macspoof';
@@ -110,10 +110,7 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
       ...extraIfaces,
     ];
     if (c.mtu) for (const i of result.interfaces.slice(1, 3)) i.mtu = c.mtu;
-    if (c.dns && Object.keys(c.dns).length) result.dns = c.dns;
-    if (!result.ips?.length) delete result.ips;
-    if (!result.routes?.length) delete result.routes;
-    return result;
+    return finishResult(result, c.dns);
   } catch (e) {
     await undos.run();
     throw e;

@@ -2,7 +2,7 @@
 // IPAM the interface is only brought up, an L2 attachment). Every step registers its undo, so
 // a failure leaves neither a link nor a lease behind.
 import fs from 'node:fs';
-import type { Result } from '../../shared/cni/result';
+import { finishResult, type Result } from '../../shared/cni/result';
 import type { Context } from '../../shared/cni/skel';
 import { allocateFor } from '../../shared/ipam/delegate';
 import { configureIface } from '../../shared/link/iface';
@@ -51,10 +51,7 @@ export async function cmdAdd(ctx: Context<MacvlanConf>): Promise<Result> {
 
     const now = ctrNl.linkByIndex(link.index) ?? link;
     result.interfaces = [{ name: ifname, mac: now.mac, sandbox: netns, ...(c.mtu ? { mtu: c.mtu } : {}) }];
-    if (c.dns && Object.keys(c.dns).length) result.dns = c.dns;
-    if (!result.ips?.length) delete result.ips;
-    if (!result.routes?.length) delete result.routes;
-    return result;
+    return finishResult(result, c.dns);
   } catch (e) {
     await undos.run();
     throw e;

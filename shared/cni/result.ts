@@ -178,3 +178,14 @@ export function toVersion(res: Result, version: string): Record<string, unknown>
 export function convertResult(raw: unknown, fromVersion: string, toVer: string): Record<string, unknown> {
   return toVersion(toCurrent(raw, fromVersion), toVer);
 }
+
+/**
+ * The last step of a main plugin's ADD: a configured `dns` replaces what IPAM returned (as in the
+ * reference plugins), and empty lists are left out of the result.
+ */
+export function finishResult(result: Result, confDns: DNS | undefined): Result {
+  if (confDns && Object.keys(confDns).length) result.dns = confDns;
+  if (!result.ips?.length) delete result.ips;
+  if (!result.routes?.length) delete result.routes;
+  return result;
+}
