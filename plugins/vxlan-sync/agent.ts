@@ -12,8 +12,8 @@ import { openStore, type StoreHandle } from '../../shared/overlay/store/etcd';
 import { NODES } from '../../shared/overlay/store/layout';
 import { renewLease } from '../../shared/overlay/store/lease';
 import { leaveNetwork, listPeers } from '../../shared/overlay/store/membership';
-import { validateVxlanConf, type VxlanConf } from '../vxlan/config';
-import { joinOn, mergePeers } from '../vxlan/store';
+import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
+import { joinOn, mergePeers } from '../../shared/overlay/store-view';
 import { reconcileKernel } from './reconcile';
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { parseConfig } from '../../shared/cni/netconf';
-import { vxlanSchema, type VxlanConf } from '../vxlan/config';
+import { vxlanSchema, type VxlanConf } from '../../shared/overlay/config';
 
 export function vxlanConfOf(json: unknown, file: string): VxlanConf {
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new CniError(ErrorCode.DecodingFailure, `${file}: not a JSON object`);

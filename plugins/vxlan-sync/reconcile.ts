@@ -7,8 +7,8 @@ import { describeEntries, reconcileEntries } from '../../shared/overlay/entries'
 import { applyFirewall } from '../../shared/overlay/firewall';
 import type { Peer } from '../../shared/overlay/peers';
 import { withNetworkLock } from '../../shared/overlay/state';
-import { validateVxlanConf, type VxlanConf } from '../vxlan/config';
-import { makePlan, underlayOf } from '../vxlan/plan';
+import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
+import { makePlan, underlayOf } from '../../shared/overlay/plan';
 
 export interface ReconcileOutcome {
   device: boolean;

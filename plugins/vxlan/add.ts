@@ -8,10 +8,10 @@ import { ipToBig, subnetContainsIp } from '../../shared/overlay/addr';
 import type { PeerSource } from '../../shared/overlay/peers';
 import { loadDelegate, removeDelegate, saveDelegate, withNetworkLock } from '../../shared/overlay/state';
 import { bridge } from '../bridge/index';
-import { validateVxlanConf, type Overlay, type VxlanConf } from './config';
+import { validateVxlanConf, type Overlay, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
 import { ensureOverlay, teardownIfIdle } from './overlay';
-import { makePlan, underlayOf } from './plan';
+import { makePlan, underlayOf } from '../../shared/overlay/plan';
 
 /** An address outside this host's share means another host may hand it out too. */
 function outsideShare(o: Overlay, address: string): boolean {

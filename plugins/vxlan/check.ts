@@ -11,10 +11,10 @@ import { applyFirewall, firewallDrift } from '../../shared/overlay/firewall';
 import type { PeerSource } from '../../shared/overlay/peers';
 import { loadDelegate, withNetworkLock } from '../../shared/overlay/state';
 import { bridge } from '../bridge/index';
-import { validateVxlanConf, type VxlanConf } from './config';
+import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
 import { overlayDrift } from './overlay';
-import { makePlan, underlayOf } from './plan';
+import { makePlan, underlayOf } from '../../shared/overlay/plan';
 
 const fail = (problems: string[]): never => {
   throw new CniError(ErrorCode.Internal, `vxlan CHECK failed: ${problems.join('; ')}`);

@@ -5,7 +5,7 @@ import type { Context } from '../../shared/cni/skel';
 import { Netlink } from '../../shared/netlink';
 import { loadDelegate, removeDelegate, withNetworkLock } from '../../shared/overlay/state';
 import { bridge } from '../bridge/index';
-import { validateVxlanConf, type VxlanConf } from './config';
+import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
 import { teardownIfIdle } from './overlay';
 

@@ -6,7 +6,7 @@ import { parseConfig } from '../../shared/cni/netconf';
 import type { Context } from '../../shared/cni/skel';
 import { subnetText } from '../../shared/overlay/addr';
 import { bridgeSchema, type BridgeConf } from '../bridge/config';
-import type { Overlay, VxlanConf } from './config';
+import type { Overlay, VxlanConf } from '../../shared/overlay/config';
 
 export type DelegateConf = Record<string, unknown>;
 

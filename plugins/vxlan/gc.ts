@@ -11,10 +11,10 @@ import { applyFirewall } from '../../shared/overlay/firewall';
 import type { PeerSource } from '../../shared/overlay/peers';
 import { listDelegates, withNetworkLock } from '../../shared/overlay/state';
 import { bridge } from '../bridge/index';
-import { validateVxlanConf, type VxlanConf } from './config';
+import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
 import { teardownIfIdle } from './overlay';
-import { makePlan, underlayOf } from './plan';
+import { makePlan, underlayOf } from '../../shared/overlay/plan';
 
 export async function cmdGc(ctx: Context<VxlanConf>, valid: Attachment[], peers: PeerSource): Promise<void> {
   const o = validateVxlanConf(ctx.conf);

@@ -6,16 +6,16 @@
 //   route on a non-learning device; the bridge is the gateway.
 // The attachment itself is the bridge plugin's, run in-process. Peers come from a PeerSource:
 // the static "peers" list, plus the hosts registered in the "store" (etcd) when one is set; with
-// a store, a host without nodeSubnet/nodeRange claims its share there (see store.ts).
+// a store, a host without nodeSubnet/nodeRange claims its share there (see shared/overlay/store-view.ts).
 import { runPlugin, type Context, type Plugin } from '../../shared/cni/skel';
 import type { PeerSource } from '../../shared/overlay/peers';
 import { cmdAdd } from './add';
 import { cmdCheck } from './check';
-import { vxlanSchema, type VxlanConf } from './config';
+import { vxlanSchema, type VxlanConf } from '../../shared/overlay/config';
 import { cmdDel } from './del';
 import { cmdGc } from './gc';
 import { cmdStatus } from './status';
-import { storeView, type StoreVerb } from './store';
+import { storeView, type StoreVerb } from '../../shared/overlay/store-view';
 
 /** The peer set for this call, and the context with this host's share filled in. */
 export async function peerSource(ctx: Context<VxlanConf>, verb: StoreVerb): Promise<{ ctx: Context<VxlanConf>; peers: PeerSource }> {

@@ -8,7 +8,7 @@ import { DeviceConflictError, ensureVxlanDevice } from '../../shared/overlay/dev
 import { currentEntries, describeEntries, diffEntries, isEmptyEntries, reconcileEntries } from '../../shared/overlay/entries';
 import { applyFirewall, removeFirewall } from '../../shared/overlay/firewall';
 import { sysctlEnsure, sysctlGet, sysctlSet } from '../../shared/sys/sysctl';
-import type { Plan } from './plan';
+import type { Plan } from '../../shared/overlay/plan';
 
 const forwardingKey = (family: 4 | 6): string => (family === 4 ? 'net/ipv4/ip_forward' : 'net/ipv6/conf/all/forwarding');
 

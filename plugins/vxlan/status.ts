@@ -7,9 +7,9 @@ import { Netlink } from '../../shared/netlink';
 import { deviceDrift, findVniHolder } from '../../shared/overlay/device';
 import type { PeerSource } from '../../shared/overlay/peers';
 import { bridge } from '../bridge/index';
-import { validateVxlanConf, type VxlanConf } from './config';
+import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
-import { makePlan, underlayOf } from './plan';
+import { makePlan, underlayOf } from '../../shared/overlay/plan';
 
 const unavailable = (msg: string): never => {
   throw new CniError(ErrorCode.NotAvailable, `vxlan network unavailable: ${msg}`);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../../shared/cni/error';
 import { parseConfig } from '../../../shared/cni/netconf';
-import { validateVxlanConf, vxlanSchema } from '../../../plugins/vxlan/config';
+import { validateVxlanConf, vxlanSchema } from '../../../shared/overlay/config';
 
 const store = { type: 'etcd', endpoints: ['http://10.0.0.5:2379'] };
 const l3 = { cniVersion: '1.1.0', name: 'ovl', type: 'vxlan', mode: 'l3', vni: 42, network: '10.244.0.0/16', store };

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/cni/netconf';
 import { forgetMembership, loadMembership, membershipFile, saveMembership } from '../../../shared/overlay/store/cache';
 import { ETCD_PROTO } from '../../../shared/overlay/store/etcd-proto';
-import { validateVxlanConf, vxlanSchema } from '../../../plugins/vxlan/config';
-import { cachedConf, mergePeers, networkRecord } from '../../../plugins/vxlan/store';
+import { validateVxlanConf, vxlanSchema } from '../../../shared/overlay/config';
+import { cachedConf, mergePeers, networkRecord } from '../../../shared/overlay/store-view';
 
 const dirs: string[] = [];
 const tmp = (): string => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../../shared/cni/error';
 import { parseConfig } from '../../../shared/cni/netconf';
-import { validateVxlanConf, vxlanSchema } from '../../../plugins/vxlan/config';
+import { validateVxlanConf, vxlanSchema } from '../../../shared/overlay/config';
 
 const l2 = {
   cniVersion: '1.1.0',

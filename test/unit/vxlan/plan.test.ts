@@ -3,9 +3,9 @@ import { parseConfig } from '../../../shared/cni/netconf';
 import type { Context } from '../../../shared/cni/skel';
 import type { Link } from '../../../shared/netlink';
 import { deriveVtepMac } from '../../../shared/overlay/vtep-mac';
-import { validateVxlanConf, vxlanSchema, type VxlanConf } from '../../../plugins/vxlan/config';
+import { validateVxlanConf, vxlanSchema, type VxlanConf } from '../../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from '../../../plugins/vxlan/delegate';
-import { makePlan } from '../../../plugins/vxlan/plan';
+import { makePlan } from '../../../shared/overlay/plan';
 
 const l3 = {
   cniVersion: '1.0.0',

@@ -1,15 +1,15 @@
 // From a validated config and the host's underlay to everything the overlay should look like on
 // this host: the device, the per-peer entries and the firewall. Pure apart from the underlay
 // lookup, so ADD, CHECK, GC and STATUS share one definition of "desired".
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import type { Netlink } from '../../shared/netlink';
-import { canonicalIp, ipFamily, ipRange, parseSubnet, subnetText, type Family } from '../../shared/overlay/addr';
-import type { VxlanSpec } from '../../shared/overlay/device';
-import { desiredEntries, type OverlayEntries, type ResolvedPeer } from '../../shared/overlay/entries';
-import type { OverlayFirewall } from '../../shared/overlay/firewall';
-import type { Peer } from '../../shared/overlay/peers';
-import { encapOverhead, resolveUnderlay, UnderlayError, type Underlay } from '../../shared/overlay/underlay';
-import { deriveVtepMac } from '../../shared/overlay/vtep-mac';
+import { CniError, ErrorCode } from '../cni/error';
+import type { Netlink } from '../netlink';
+import { canonicalIp, ipFamily, ipRange, parseSubnet, subnetText, type Family } from './addr';
+import type { VxlanSpec } from './device';
+import { desiredEntries, type OverlayEntries, type ResolvedPeer } from './entries';
+import type { OverlayFirewall } from './firewall';
+import type { Peer } from './peers';
+import { encapOverhead, resolveUnderlay, UnderlayError, type Underlay } from './underlay';
+import { deriveVtepMac } from './vtep-mac';
 import type { Overlay } from './config';
 
 export interface Plan {

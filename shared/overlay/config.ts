@@ -1,15 +1,15 @@
 // vxlan configuration: keys, defaults and every cross-field rule, checked before anything on the
 // host is touched. Errors are code 7 and name the field.
 import { z } from 'zod';
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import { interfaceNameProblem } from '../../shared/cni/names';
-import { netConfSchema } from '../../shared/cni/netconf';
-import { canonicalIp, ipFamily, ipRange, parseSubnet, rangesOverlap, subnetContainsIp, subnetWithin, type IpRange, type Subnet } from '../../shared/overlay/addr';
-import { defaultBridgeName, defaultDeviceName } from '../../shared/overlay/names';
-import type { Peer } from '../../shared/overlay/peers';
-import { DEFAULT_STATE_DIR } from '../../shared/overlay/state';
-import { storeSchema, type StoreConf } from '../../shared/overlay/store/schema';
-import { MAC_RE } from '../../shared/overlay/vtep-mac';
+import { CniError, ErrorCode } from '../cni/error';
+import { interfaceNameProblem } from '../cni/names';
+import { netConfSchema } from '../cni/netconf';
+import { canonicalIp, ipFamily, ipRange, parseSubnet, rangesOverlap, subnetContainsIp, subnetWithin, type IpRange, type Subnet } from './addr';
+import { defaultBridgeName, defaultDeviceName } from './names';
+import type { Peer } from './peers';
+import { DEFAULT_STATE_DIR } from './state';
+import { storeSchema, type StoreConf } from './store/schema';
+import { MAC_RE } from './vtep-mac';
 
 const ifName = z.string().refine((n) => !interfaceNameProblem(n), (n) => ({ message: interfaceNameProblem(n) ?? '' }));
 const ip = z.string().refine((s) => ipFamily(s) !== undefined, 'must be an IPv4 or IPv6 address');

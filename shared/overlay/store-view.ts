@@ -7,17 +7,17 @@
 //   STATUS  store unreachable, or any other reason the join fails → 50 (through the peer source)
 //   GC      store unreachable → IPAM GC still runs; peers are not touched (reported at the end)
 //   DEL     never talks to the store: the share comes from the local cache
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import { Netlink } from '../../shared/netlink';
-import { canonicalIp, parseSubnet, subnetText, subnetWithin, type Subnet } from '../../shared/overlay/addr';
-import { StaticPeerSource, type Peer, type PeerSource } from '../../shared/overlay/peers';
-import { loadMembership } from '../../shared/overlay/store/cache';
-import { openStore, StoreUnavailableError, type StoreHandle } from '../../shared/overlay/store/etcd';
-import type { NetworkRecord } from '../../shared/overlay/store/layout';
-import { joinNetwork, type Joined, type ShareRequest } from '../../shared/overlay/store/membership';
-import { blockRange, sliceAt } from '../../shared/overlay/store/slices';
-import { encapOverhead } from '../../shared/overlay/underlay';
-import { deriveVtepMac } from '../../shared/overlay/vtep-mac';
+import { CniError, ErrorCode } from '../cni/error';
+import { Netlink } from '../netlink';
+import { canonicalIp, parseSubnet, subnetText, subnetWithin, type Subnet } from './addr';
+import { StaticPeerSource, type Peer, type PeerSource } from './peers';
+import { loadMembership } from './store/cache';
+import { openStore, StoreUnavailableError, type StoreHandle } from './store/etcd';
+import type { NetworkRecord } from './store/layout';
+import { joinNetwork, type Joined, type ShareRequest } from './store/membership';
+import { blockRange, sliceAt } from './store/slices';
+import { encapOverhead } from './underlay';
+import { deriveVtepMac } from './vtep-mac';
 import { validateVxlanConf, type Overlay, type VxlanConf } from './config';
 import { underlayOf } from './plan';
 

@@ -1,0 +1,21 @@
+// bridge GC: IPAM GC, then the masquerade entries of attachments not in the valid list. Both run
+// even when one fails; the errors are reported together.
+import { CniError, ErrorCode } from '../../shared/cni/error';
+import type { Attachment } from '../../shared/cni/netconf';
+import type { Context } from '../../shared/cni/skel';
+import { masqGc, resolveBackend } from '../../shared/firewall';
+import { delegateIpam } from '../../shared/ipam/delegate';
+import type { BridgeConf } from './config';
+
+export async function cmdGc(ctx: Context<BridgeConf>, valid: Attachment[]): Promise<void> {
+  const errors: string[] = [];
+  if (ctx.conf.ipam?.type) await delegateIpam('GC', ctx, ctx.conf.ipam.type).catch((e) => errors.push((e as Error).message));
+  if (ctx.conf.ipMasq) {
+    try {
+      masqGc(resolveBackend(ctx.conf.ipMasqBackend, 'ipMasqBackend'), String(ctx.json.name), valid);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  if (errors.length) throw new CniError(ErrorCode.Internal, `GC failed: ${errors.join('; ')}`);
+}
