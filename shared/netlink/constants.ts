@@ -11,7 +11,9 @@ export const NETLINK_ROUTE = 0;
 export const SOCK_RAW = 3;
 export const SOCK_CLOEXEC = 0o2000000;
 export const SOL_SOCKET = 1;
+export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
+export const SO_SNDBUFFORCE = 32;
 export const SO_RCVTIMEO = 20;
 export const SOL_NETLINK = 270;
 export const NETLINK_CAP_ACK = 10;
@@ -19,6 +21,7 @@ export const NETLINK_EXT_ACK = 11;
 export const NETLINK_GET_STRICT_CHK = 12;
 export const MSG_PEEK = 0x2;
 export const MSG_TRUNC = 0x20;
+export const MSG_DONTWAIT = 0x40;
 
 // nlmsghdr types and flags
 export const NLMSG_NOOP = 1;

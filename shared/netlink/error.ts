@@ -11,6 +11,8 @@ export class NetlinkError extends Error {
     detail?: string,
     /** The kernel's extended ack message, when present. */
     readonly extAck?: string,
+    /** Where in the request the kernel found the fault (extended ack offset from the nlmsghdr). */
+    readonly offset?: number,
   ) {
     const code = errnoName(errno);
     const parts = [detail, extAck].filter(Boolean).join(': ');

@@ -1,12 +1,13 @@
-// One NETLINK_ROUTE socket: synchronous request/ack and dump, matched by sequence number.
+// One netlink socket (NETLINK_ROUTE unless told otherwise): synchronous request/ack, dump and
+// batch, matched by sequence number.
 // The socket is bound in the netns of the thread that opened it and stays there (DESIGN §3),
 // so a caller may open it inside withNetns and keep using it after coming back.
 import { libc } from '../sys/libc';
 import {
-  AF_NETLINK, MSG_PEEK, MSG_TRUNC, NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE,
+  AF_NETLINK, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, NETLINK_CAP_ACK, NETLINK_EXT_ACK, NETLINK_GET_STRICT_CHK, NETLINK_ROUTE,
   NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLMSGERR_ATTR_MSG, NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED,
-  NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_REQUEST, SOCK_CLOEXEC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET,
-  SO_RCVTIMEO,
+  NLMSGERR_ATTR_OFFS, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_MULTI, NLM_F_REQUEST, SOCK_CLOEXEC, SOCK_RAW, SOL_NETLINK, SOL_SOCKET,
+  SO_RCVTIMEO, SO_SNDBUF, SO_SNDBUFFORCE,
 } from './constants';
 import { NLMSG_HDRLEN, align, decodeMessages, encodeMessage, iterAttrs, type NlMsg } from './codec';
 import { NetlinkError } from './error';
@@ -21,6 +22,8 @@ const EPROTO = 71;
 const RECV_SIZE = 64 * 1024;
 /** A kernel that does not answer within this time is treated as an error, never a hang. */
 const RECV_TIMEOUT_S = 30;
+/** Below this a batch fits the default send buffer (wmem_default is 208 KiB on Linux). */
+const SNDBUF_DEFAULT_MIN = 128 * 1024;
 /** A dump interrupted by a concurrent change (NLM_F_DUMP_INTR) is retried this many times. */
 const DUMP_RETRIES = 5;
 
@@ -31,8 +34,16 @@ function setIntOpt(fd: number, level: number, name: number, value: number): void
   libc().setsockopt(fd, level, name, v, 4);
 }
 
-/** The error code and extended-ack text carried by an NLMSG_ERROR or NLMSG_DONE payload. */
-export function parseErrorPayload(m: NlMsg): { errno: number; extAck?: string } {
+export interface NlAck {
+  errno: number;
+  /** The kernel's extended ack text. */
+  extAck?: string;
+  /** Byte offset, from the start of the request's nlmsghdr, of the attribute the kernel blamed. */
+  offset?: number;
+}
+
+/** The error code and extended-ack text/offset carried by an NLMSG_ERROR or NLMSG_DONE payload. */
+export function parseErrorPayload(m: NlMsg): NlAck {
   const errno = m.payload.length >= 4 ? Math.abs(m.payload.readInt32LE(0)) : 0;
   if (!(m.flags & NLM_F_ACK_TLVS)) return { errno };
   let tlvAt = 4;
@@ -41,13 +52,21 @@ export function parseErrorPayload(m: NlMsg): { errno: number; extAck?: string } 
     const origLen = m.payload.length >= 4 + NLMSG_HDRLEN ? m.payload.readUInt32LE(4) : NLMSG_HDRLEN;
     tlvAt = 4 + (m.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : align(origLen));
   }
+  const out: NlAck = { errno };
   for (const [type, value] of iterAttrs(m.payload, tlvAt)) {
     if (type === NLMSGERR_ATTR_MSG) {
       const z = value.indexOf(0);
-      return { errno, extAck: value.toString('utf8', 0, z < 0 ? value.length : z) };
-    }
+      out.extAck = value.toString('utf8', 0, z < 0 ? value.length : z);
+    } else if (type === NLMSGERR_ATTR_OFFS && value.length >= 4) out.offset = value.readUInt32LE(0);
   }
-  return { errno };
+  return out;
+}
+
+/** One message of a batch: NLM_F_REQUEST is added; NLM_F_ACK asks for its own answer. */
+export interface BatchMsg {
+  type: number;
+  flags: number;
+  parts: Buffer[];
 }
 
 export class NetlinkSocket {
@@ -61,9 +80,9 @@ export class NetlinkSocket {
     this.seq = (Date.now() & 0x7fffffff) >>> 0;
   }
 
-  static open(): NetlinkSocket {
+  static open(protocol = NETLINK_ROUTE): NetlinkSocket {
     const c = libc();
-    const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     if (fd < 0) throw new NetlinkError(c.errno(), 'netlink socket');
     try {
       setIntOpt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
@@ -93,6 +112,14 @@ export class NetlinkSocket {
     this.fd = -1;
   }
 
+  private growSendBuffer(len: number): void {
+    // SO_SNDBUFFORCE passes rmem/wmem_max (we are root for firewall work); SO_SNDBUF is the
+    // unprivileged attempt. The kernel doubles the value for its own bookkeeping.
+    const want = len + 64 * 1024;
+    setIntOpt(this.fd, SOL_SOCKET, SO_SNDBUFFORCE, want);
+    setIntOpt(this.fd, SOL_SOCKET, SO_SNDBUF, want);
+  }
+
   private nextSeq(): number {
     this.seq = (this.seq + 1) >>> 0 || 1;
     return this.seq;
@@ -109,16 +136,23 @@ export class NetlinkSocket {
     }
   }
 
-  /** One datagram, never truncated: peek at its real size first and grow the buffer if needed. */
-  private recvDatagram(what: string): NlMsg[] {
+  /**
+   * One datagram, never truncated: peek at its real size first and grow the buffer if needed.
+   * With `poll`, undefined when nothing is queued instead of waiting.
+   */
+  private recvDatagram(what: string): NlMsg[];
+  private recvDatagram(what: string, poll: true): NlMsg[] | undefined;
+  private recvDatagram(what: string, poll = false): NlMsg[] | undefined {
     const c = libc();
+    const wait = poll ? MSG_DONTWAIT : 0;
     for (;;) {
-      let n = c.recv(this.fd, this.buf, this.buf.length, MSG_PEEK | MSG_TRUNC);
+      let n = c.recv(this.fd, this.buf, this.buf.length, MSG_PEEK | MSG_TRUNC | wait);
       if (n >= 0 && n > this.buf.length) this.buf = Buffer.allocUnsafe(align(n));
-      if (n >= 0) n = c.recv(this.fd, this.buf, this.buf.length, 0);
+      if (n >= 0) n = c.recv(this.fd, this.buf, this.buf.length, wait);
       if (n >= 0) return decodeMessages(Buffer.from(this.buf.subarray(0, n)));
       const e = c.errno();
       if (e === EINTR) continue;
+      if (poll && e === EAGAIN) return undefined;
       if (e === EAGAIN) throw new NetlinkError(ETIMEDOUT, `${what}: no answer from the kernel within ${RECV_TIMEOUT_S}s`);
       throw new NetlinkError(e, `${what}: recv`);
     }
@@ -136,8 +170,8 @@ export class NetlinkSocket {
       for (const m of this.recvDatagram(what)) {
         if (m.seq !== seq) continue; // a late answer to an abandoned request
         if (m.type === NLMSG_ERROR) {
-          const { errno, extAck } = parseErrorPayload(m);
-          if (errno !== 0) throw new NetlinkError(errno, what, extAck);
+          const { errno, extAck, offset } = parseErrorPayload(m);
+          if (errno !== 0) throw new NetlinkError(errno, what, extAck, offset);
           return replies;
         }
         if (m.type === NLMSG_NOOP) continue;
@@ -164,8 +198,8 @@ export class NetlinkSocket {
         if (m.seq !== seq) continue;
         if (m.flags & NLM_F_DUMP_INTR) interrupted = true;
         if (m.type === NLMSG_DONE || m.type === NLMSG_ERROR) {
-          const { errno, extAck } = parseErrorPayload(m);
-          if (errno !== 0) throw new NetlinkError(errno, what, extAck);
+          const { errno, extAck, offset } = parseErrorPayload(m);
+          if (errno !== 0) throw new NetlinkError(errno, what, extAck, offset);
           return { msgs, interrupted };
         }
         if (m.type === NLMSG_OVERRUN) throw new NetlinkError(EPROTO, `${what}: netlink overrun`);
@@ -175,5 +209,39 @@ export class NetlinkSocket {
         if (!(m.flags & NLM_F_MULTI)) return { msgs, interrupted };
       }
     }
+  }
+
+  /**
+   * Sends the messages as one datagram (an nfnetlink batch: BEGIN, changes, END) and returns
+   * the answer to each, in order: the kernel's ack (errno 0) or error, or undefined when the
+   * message had no NLM_F_ACK and did not fail. The kernel processes the whole batch inside the
+   * send, so every answer is queued when send returns: answers are read until each acked
+   * message has one, and the rest of the queue is drained without waiting when the batch as a
+   * whole was refused (an error on the first message: a stale generation id, a failed commit).
+   */
+  batch(msgs: BatchMsg[], what: string): (NlAck | undefined)[] {
+    const first = this.seq + 1;
+    const seqs = msgs.map(() => this.nextSeq());
+    const wire = Buffer.concat(msgs.map((m, i) => encodeMessage(m.type, NLM_F_REQUEST | m.flags, seqs[i]!, m.parts)));
+    // The kernel refuses a datagram larger than the socket's send buffer (EMSGSIZE); a batch is
+    // one datagram, so a large one (a GC of thousands of elements) widens the buffer first.
+    if (wire.length > SNDBUF_DEFAULT_MIN) this.growSendBuffer(wire.length);
+    this.send(wire, what);
+    const acks: (NlAck | undefined)[] = msgs.map(() => undefined);
+    let pending = msgs.filter((m) => m.flags & NLM_F_ACK).length;
+    let refused = false;
+    const take = (ms: NlMsg[]): void => {
+      for (const m of ms) {
+        const i = (m.seq - first) >>> 0;
+        if (m.type !== NLMSG_ERROR || i >= msgs.length || m.seq !== seqs[i]) continue; // not ours
+        const ack = parseErrorPayload(m);
+        if (acks[i] === undefined && msgs[i]!.flags & NLM_F_ACK) pending--;
+        if (acks[i] === undefined || ack.errno) acks[i] = ack;
+        if (i === 0 && ack.errno) refused = true;
+      }
+    };
+    while (pending > 0 && !refused) take(this.recvDatagram(what));
+    for (let ms = this.recvDatagram(what, true); ms; ms = this.recvDatagram(what, true)) take(ms);
+    return acks;
   }
 }
