@@ -4,6 +4,8 @@ import { CliError, type CliIo } from './cli-io';
 import { cmdConnect, cmdDisconnect } from './commands/connect';
 import { cmdNetnsAdd, cmdNetnsDel, cmdNetnsLs } from './commands/netns';
 import { cmdNetworkInspect, cmdNetworkLs } from './commands/network';
+import { cmdNetworkCreate } from './commands/network-create';
+import { cmdNetworkPrune, cmdNetworkRm } from './commands/network-rm';
 import { cmdAdd, cmdCheck, cmdDel, cmdGc, cmdStatus } from './commands/verbs';
 import { usage } from './usage';
 
@@ -25,7 +27,7 @@ const COMMANDS: Record<string, { min: number; run: Handler }> = {
     run: (io, a, [sub, n]) => {
       if (sub === 'ls' || sub === 'list') return cmdNetworkLs(io, a);
       if (sub === 'inspect' && n) return cmdNetworkInspect(io, a, n);
-      throw new CliError(`usage: ${EXE} network ls [--json] | ${EXE} network inspect <net>`);
+      throw new CliError(`usage: ${EXE} network ls [--json] | inspect <net> | create [flags] <net> | rm [--force] <net>... | prune`);
     },
   },
   netns: {
@@ -39,8 +41,18 @@ const COMMANDS: Record<string, { min: number; run: Handler }> = {
   },
 };
 
+/** Docker's network lifecycle commands have flags of their own (--subnet, -o, --force…). */
+const NETWORK_LIFECYCLE: Record<string, (io: CliIo, argv: readonly string[]) => Promise<number> | number> = {
+  create: cmdNetworkCreate,
+  rm: cmdNetworkRm,
+  remove: cmdNetworkRm,
+  prune: cmdNetworkPrune,
+};
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
+    const lifecycle = argv[0] === 'network' && argv[1] !== undefined && Object.hasOwn(NETWORK_LIFECYCLE, argv[1]) ? NETWORK_LIFECYCLE[argv[1]] : undefined;
+    if (lifecycle && !argv.slice(2).some((x) => x === '-h' || x === '--help')) return await lifecycle(io, argv.slice(2));
     const a = parseArgs(argv);
     const [cmd, ...rest] = a.positionals;
     if (a.help || cmd === 'help') {

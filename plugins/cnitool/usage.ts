@@ -8,6 +8,11 @@ export function usage(exe: string): string {
 Docker-style commands:
   ${exe} network ls [--json]
   ${exe} network inspect <net>
+  ${exe} network create [-d bridge|macvlan|vxlan] [--subnet CIDR]... [--gateway IP]...
+                 [--ip-range CIDR]... [--ipv6] [--internal] [-o key=value]... [--dns=false]
+                 [--json] [--dry-run] [--force] <net>
+  ${exe} network rm [--force] <net>...
+  ${exe} network prune
   ${exe} connect    <net> <netns> [-i ifname]
   ${exe} disconnect <net> <netns> [-i ifname]
   ${exe} netns add|del <name>

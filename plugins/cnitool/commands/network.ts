@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { cacheDirFromEnv, listCachedAttachments } from '../../../shared/runtime/cache';
 import { listNetworks, type NetworkList } from '../../../shared/runtime/conf-loader';
-import { hostLocalDataDirs, ipamSubnets, readLeases } from '../../../shared/runtime/leases';
+import { hostLocalDataDirs, readLeases } from '../../../shared/runtime/leases';
+import { networkSubnets } from '../../../shared/runtime/network-state';
 import { isLiveNetns } from '../../../shared/runtime/netns-liveness';
 import type { ParsedArgs } from '../cli-args';
 import { CliError, type CliIo } from '../cli-io';
@@ -23,7 +24,7 @@ function row(list: NetworkList): NetworkRow {
     name: list.name,
     type: list.plugins[0]?.type ?? '',
     plugins: list.plugins.map((p) => p.type),
-    subnets: ipamSubnets(list),
+    subnets: networkSubnets(list),
     cniVersion: list.cniVersion,
     file: list.file ?? '',
   };
@@ -70,7 +71,7 @@ export function cmdNetworkInspect(io: CliIo, _a: ParsedArgs, net: string): numbe
     file: list.file ?? null,
     disableCheck: list.disableCheck,
     disableGC: list.disableGC,
-    subnets: ipamSubnets(list),
+    subnets: networkSubnets(list),
     plugins: list.plugins.map((p) => p.json),
     leases,
     attachments,

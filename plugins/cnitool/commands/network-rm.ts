@@ -1,0 +1,114 @@
+// `docker network rm` and `docker network prune` for a CNI config directory. The generic steps
+// (endpoints, GC, store and dnsname directories, idle bridges, the file) are the runtime's
+// (shared/runtime/network-remove.ts); the plugin-specific ones live here: leaving a vxlan store,
+// tearing down an idle overlay, and the firewall's isolation entries of a bridge that is gone.
+import fs from 'node:fs';
+import { parseConfig } from '../../../shared/cni/netconf';
+import { FIREWALL_TABLE } from '../../../shared/firewall/nft/forward';
+import { nftApply } from '../../../shared/firewall/nft/run';
+import { Netlink } from '../../../shared/netlink';
+import { networkDir } from '../../../shared/overlay/state';
+import { cacheDirFromEnv } from '../../../shared/runtime/cache';
+import { ConfigError, NoConfigsFoundError, NotFoundError, listNetworks, loadNetworkList, type NetworkList } from '../../../shared/runtime/conf-loader';
+import { endpointIds, networkEndpoints, removeNetwork } from '../../../shared/runtime/network-remove';
+import { isCreatedNetwork } from '../../../shared/runtime/network-state';
+import { teardownIfIdle } from '../../vxlan/overlay';
+import { runLeave } from '../../vxlan-sync/agent';
+import { vxlanConfOf } from '../../vxlan-sync/conf-file';
+import { validateVxlanConf, vxlanSchema } from '../../vxlan/config';
+import { CliError, type CliIo } from '../cli-io';
+import { parseRmArgs } from '../create/flags';
+import { makeRuntime, netconfDir } from '../runtime-env';
+
+function findNetwork(io: CliIo, name: string): NetworkList {
+  try {
+    return loadNetworkList(netconfDir(io.env), name);
+  } catch (e) {
+    if (e instanceof NotFoundError || e instanceof NoConfigsFoundError) throw new CliError(`network ${name} not found`);
+    if (e instanceof ConfigError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/** vxlan: give up this host's share in the store, remove the overlay devices, firewall and state. */
+async function vxlanTeardown(list: NetworkList, force: boolean, note: (s: string) => void): Promise<void> {
+  for (const p of list.plugins.filter((x) => x.type === 'vxlan')) {
+    const json = { ...p.json, name: list.name, cniVersion: list.cniVersion };
+    const o = validateVxlanConf(parseConfig(vxlanSchema, json));
+    if (o.store) {
+      try {
+        await runLeave(vxlanConfOf({ cniVersion: list.cniVersion, name: list.name, plugins: [p.json] }, list.file ?? list.name));
+      } catch (e) {
+        if (!force) throw new Error(`network ${list.name}: leaving the vxlan store failed, nothing removed (--force removes it anyway): ${(e as Error).message}`);
+        note(`leaving the vxlan store failed: ${(e as Error).message}`);
+      }
+    }
+    const nl = Netlink.open();
+    try {
+      if (!teardownIfIdle(nl, { overlay: o })) {
+        note(`kept the overlay devices ${o.device} and ${o.bridge}: containers are still attached to ${o.bridge}`);
+        continue;
+      }
+    } finally {
+      nl.close();
+    }
+    fs.rmSync(networkDir(o.stateDir, o.name), { recursive: true, force: true });
+  }
+}
+
+/** A bridge that is gone takes its isolation entries (firewall ingressPolicy) with it. */
+function clearIsolation(list: NetworkList, removedBridges: string[]): void {
+  const isolating = list.plugins.some((p) => p.type === 'firewall' && typeof p.json.ingressPolicy === 'string' && p.json.ingressPolicy !== 'open');
+  if (!isolating) return;
+  for (const br of removedBridges) {
+    if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(br)) continue;
+    const t = `inet ${FIREWALL_TABLE}`;
+    // add + delete: a no-op when the element is absent; a missing table is nothing to clear.
+    for (const [set, key] of [['iso_br', `"${br}"`], ['icc_br', `"${br}" . "${br}"`]] as const) {
+      nftApply(`add element ${t} ${set} { ${key} }\ndelete element ${t} ${set} { ${key} }`);
+    }
+  }
+}
+
+async function removeOne(io: CliIo, list: NetworkList, force: boolean): Promise<void> {
+  const note = (s: string): void => io.err(`${list.name}: ${s}\n`);
+  const others = listNetworks(netconfDir(io.env)).flatMap((e) => (e.list && e.list.name !== list.name ? [e.list] : []));
+  const bridges = await removeNetwork(list, { runtime: makeRuntime(io), env: io.env, force, others, note, extra: () => vxlanTeardown(list, force, note) });
+  clearIsolation(list, bridges);
+}
+
+export async function cmdNetworkRm(io: CliIo, argv: readonly string[]): Promise<number> {
+  const a = parseRmArgs(argv, 'rm');
+  let failed = false;
+  for (const name of a.names) {
+    try {
+      await removeOne(io, findNetwork(io, name), a.force);
+      io.out(`${name}\n`);
+    } catch (e) {
+      io.err(`${(e as Error).message}\n`);
+      failed = true;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+/** Networks `network create` wrote that have no endpoint; others are never touched. */
+export async function cmdNetworkPrune(io: CliIo, argv: readonly string[]): Promise<number> {
+  parseRmArgs(argv, 'prune');
+  const cacheDir = cacheDirFromEnv(io.env);
+  const candidates = listNetworks(netconfDir(io.env)).flatMap((e) => (e.list && isCreatedNetwork(e.list) ? [e.list] : []));
+  const removed: string[] = [];
+  let failed = false;
+  for (const list of candidates) {
+    if (endpointIds(networkEndpoints(list, cacheDir)).length) continue;
+    try {
+      await removeOne(io, list, false);
+      removed.push(list.name);
+    } catch (e) {
+      io.err(`${(e as Error).message}\n`);
+      failed = true;
+    }
+  }
+  if (removed.length) io.out(`Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}`);
+  return failed ? 1 : 0;
+}
