@@ -1,11 +1,9 @@
 // `docker network rm` and `docker network prune` for a CNI config directory. The generic steps
 // (endpoints, GC, store and dnsname directories, idle bridges, the file) are the runtime's
 // (shared/runtime/network-remove.ts); the plugin-specific ones live here: leaving a vxlan store,
-// tearing down an idle overlay, and the firewall's isolation entries of a bridge that is gone.
+// tearing down an idle overlay, and the firewall state that belongs to the network (firewall-leftovers.ts).
 import fs from 'node:fs';
 import { parseConfig } from '../../../shared/cni/netconf';
-import { FIREWALL_TABLE } from '../../../shared/firewall/nft/forward';
-import { nftApply } from '../../../shared/firewall/nft/run';
 import { Netlink } from '../../../shared/netlink';
 import { networkDir } from '../../../shared/overlay/state';
 import { cacheDirFromEnv } from '../../../shared/runtime/cache';
@@ -18,6 +16,7 @@ import { vxlanConfOf } from '../../vxlan-sync/conf-file';
 import { validateVxlanConf, vxlanSchema } from '../../vxlan/config';
 import { CliError, type CliIo } from '../cli-io';
 import { parseRmArgs } from '../create/flags';
+import { clearIsolation, removeMasqChains } from './firewall-leftovers';
 import { makeRuntime, netconfDir } from '../runtime-env';
 
 function findNetwork(io: CliIo, name: string): NetworkList {
@@ -56,25 +55,12 @@ async function vxlanTeardown(list: NetworkList, force: boolean, note: (s: string
   }
 }
 
-/** A bridge that is gone takes its isolation entries (firewall ingressPolicy) with it. */
-function clearIsolation(list: NetworkList, removedBridges: string[]): void {
-  const isolating = list.plugins.some((p) => p.type === 'firewall' && typeof p.json.ingressPolicy === 'string' && p.json.ingressPolicy !== 'open');
-  if (!isolating) return;
-  for (const br of removedBridges) {
-    if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(br)) continue;
-    const t = `inet ${FIREWALL_TABLE}`;
-    // add + delete: a no-op when the element is absent; a missing table is nothing to clear.
-    for (const [set, key] of [['iso_br', `"${br}"`], ['icc_br', `"${br}" . "${br}"`]] as const) {
-      nftApply(`add element ${t} ${set} { ${key} }\ndelete element ${t} ${set} { ${key} }`);
-    }
-  }
-}
-
 async function removeOne(io: CliIo, list: NetworkList, force: boolean): Promise<void> {
   const note = (s: string): void => io.err(`${list.name}: ${s}\n`);
   const others = listNetworks(netconfDir(io.env)).flatMap((e) => (e.list && e.list.name !== list.name ? [e.list] : []));
   const bridges = await removeNetwork(list, { runtime: makeRuntime(io), env: io.env, force, others, note, extra: () => vxlanTeardown(list, force, note) });
   clearIsolation(list, bridges);
+  if (list.plugins.some((p) => p.type === 'bridge' && p.json.ipMasq === true)) removeMasqChains(list.name);
 }
 
 export async function cmdNetworkRm(io: CliIo, argv: readonly string[]): Promise<number> {
