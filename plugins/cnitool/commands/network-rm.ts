@@ -13,7 +13,7 @@ import { isCreatedNetwork } from '../../../shared/runtime/network-state';
 import { teardownIfIdle } from '../../vxlan/overlay';
 import { runLeave } from '../../vxlan-sync/agent';
 import { vxlanConfOf } from '../../vxlan-sync/conf-file';
-import { validateVxlanConf, vxlanSchema } from '../../vxlan/config';
+import { validateVxlanConf, vxlanSchema } from '../../../shared/overlay/config';
 import { CliError, type CliIo } from '../cli-io';
 import { parseRmArgs } from '../create/flags';
 import { clearIsolation, removeMasqChains } from './firewall-leftovers';

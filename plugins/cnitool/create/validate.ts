@@ -9,7 +9,7 @@ import { firewallConfSchema, settingsOf } from '../../firewall/config';
 import { macvlanSchema, validateMacvlanConf } from '../../macvlan/config';
 import { portmapConfSchema } from '../../portmap/config';
 import { tuningSchema } from '../../tuning/config';
-import { validateVxlanConf, vxlanSchema } from '../../vxlan/config';
+import { validateVxlanConf, vxlanSchema } from '../../../shared/overlay/config';
 import { CliError } from '../cli-io';
 
 type Json = Record<string, unknown>;

@@ -3,7 +3,7 @@
 // keys, and every plugin's schema would accept an unknown key anyway.
 import { describe, expect, it } from 'vitest';
 import { bridge } from '../../../plugins/bridge/index';
-import { dnsname } from '../../../plugins/dnsname/plugin';
+import { dnsname } from '../../../plugins/dnsname/index';
 import { firewall } from '../../../plugins/firewall/plugin';
 import { hostLocal } from '../../../plugins/host-local/index';
 import { loopback } from '../../../plugins/loopback/index';
