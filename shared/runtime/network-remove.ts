@@ -50,6 +50,8 @@ export interface RemoveOptions {
   note(s: string): void;
   /** Plugin-specific teardown run after GC (e.g. leaving a vxlan store). */
   extra?: () => Promise<void>;
+  /** false: skip step 2, when a plugin's GC would undo the teardown (`extra` does the work). */
+  gc?: boolean;
 }
 
 /** Step 1: refuse, or DEL every cached attachment (a failing DEL stops the removal). */
@@ -117,7 +119,7 @@ function removeIdleBridges(list: NetworkList, o: RemoveOptions): string[] {
 /** The whole removal; returns the bridges deleted (their firewall policy state goes with them). */
 export async function removeNetwork(list: NetworkList, o: RemoveOptions): Promise<string[]> {
   await releaseEndpoints(list, o);
-  const gc = await o.runtime.gcNetworkList(list, []);
+  const gc = o.gc === false ? { errors: [] } : await o.runtime.gcNetworkList(list, []);
   if (gc.errors.length) {
     const msg = gc.errors.map((e) => e.message).join('; ');
     if (!o.force) throw new Error(`network ${list.name}: cleanup (GC) failed, nothing removed (--force removes it anyway): ${msg}`);

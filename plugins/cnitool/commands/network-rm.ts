@@ -58,7 +58,11 @@ async function vxlanTeardown(list: NetworkList, force: boolean, note: (s: string
 async function removeOne(io: CliIo, list: NetworkList, force: boolean): Promise<void> {
   const note = (s: string): void => io.err(`${list.name}: ${s}\n`);
   const others = listNetworks(netconfDir(io.env)).flatMap((e) => (e.list && e.list.name !== list.name ? [e.list] : []));
-  const bridges = await removeNetwork(list, { runtime: makeRuntime(io), env: io.env, force, others, note, extra: () => vxlanTeardown(list, force, note) });
+  // A vxlan GC joins its store before anything else, so it would register this host again right
+  // before it leaves; and it takes the store's lease cache for a stale attachment. With a store,
+  // vxlanTeardown does what GC would (the DELs already released the addresses).
+  const gc = !list.plugins.some((p) => p.type === 'vxlan' && p.json.store !== undefined);
+  const bridges = await removeNetwork(list, { runtime: makeRuntime(io), env: io.env, force, others, note, gc, extra: () => vxlanTeardown(list, force, note) });
   clearIsolation(list, bridges);
   if (list.plugins.some((p) => p.type === 'bridge' && p.json.ipMasq === true)) removeMasqChains(list.name);
 }
