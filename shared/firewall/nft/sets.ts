@@ -1,0 +1,29 @@
+// The types of every set and map the per-container paths change, per table: what the netlink
+// element codec needs to encode a key written in nft syntax ("tcp . 8080") the way nft does.
+// They repeat the `type …` clauses of the setup scripts (portmap-rules.ts, masq.ts, forward.ts);
+// test/unit/firewall/nft-sets.test.ts checks the two agree.
+import type { NftSet } from '../../netlink/nftables';
+
+const set = (table: string, name: string, s: Pick<NftSet, 'key' | 'data' | 'interval'>): NftSet => ({ family: 'inet', table, name, ...s });
+
+function tableSets(table: string, sets: Record<string, Pick<NftSet, 'key' | 'data' | 'interval'>>): Record<string, NftSet> {
+  return Object.fromEntries(Object.entries(sets).map(([name, s]) => [name, set(table, name, s)]));
+}
+
+const addr = (f: 4 | 6) => (f === 4 ? 'ipv4_addr' : 'ipv6_addr') as 'ipv4_addr' | 'ipv6_addr';
+const perFamily = <T>(fn: (f: 4 | 6) => T): [T, T] => [fn(4), fn(6)];
+
+const [[dnat4, hdnat4, masq4, spare4], [dnat6, hdnat6, masq6, spare6]] = perFamily((f) => [
+  { key: ['inet_proto', 'inet_service'], data: [addr(f), 'inet_service'] },
+  { key: [addr(f), 'inet_proto', 'inet_service'], data: [addr(f), 'inet_service'] },
+  { key: [addr(f), addr(f)], interval: true },
+  { key: ['inet_proto', 'inet_service', addr(f), addr(f), 'inet_service'] },
+] as const satisfies readonly Pick<NftSet, 'key' | 'data' | 'interval'>[]);
+
+export const NFT_SETS: Record<string, Record<string, NftSet>> = {
+  tscni_portmap: tableSets('tscni_portmap', { dnat4, dnat6, hdnat4, hdnat6, masq4, masq6, spare4, spare6, cfg: { key: ['mark'] } }),
+  tscni_masq: tableSets('tscni_masq', { src4: { key: ['ipv4_addr'], data: 'verdict' }, src6: { key: ['ipv6_addr'], data: 'verdict' } }),
+  tscni_firewall: tableSets('tscni_firewall', { ctr4: { key: ['ipv4_addr'] }, ctr6: { key: ['ipv6_addr'] }, iso_br: { key: ['ifname'] }, icc_br: { key: ['ifname', 'ifname'] } }),
+};
+
+export const nftSetOf = (table: string, name: string): NftSet | undefined => NFT_SETS[table]?.[name];
