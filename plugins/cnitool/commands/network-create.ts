@@ -5,7 +5,7 @@ import { CniError } from '../../../shared/cni/error';
 import { validateNetworkName } from '../../../shared/cni/names';
 import { parseSubnet } from '../../../shared/overlay/addr';
 import { cacheDirFromEnv, listCachedAttachments } from '../../../shared/runtime/cache';
-import { listNetworks } from '../../../shared/runtime/conf-loader';
+import { listNetworks, networkListFromFile } from '../../../shared/runtime/conf-loader';
 import { conflistPath, writeConflistFile } from '../../../shared/runtime/conf-writer';
 import { networkSubnets } from '../../../shared/runtime/network-state';
 import { CliError, type CliIo } from '../cli-io';
@@ -63,7 +63,17 @@ function otherNetworks(dir: string, a: CreateArgs, io: CliIo): { occupied: Occup
       if (subnet) occupied.push({ subnet, what: `network "${list.name}" (${s})` });
     }
   }
-  if (!a.force && fs.existsSync(file)) throw new CliError(`${file} already exists (it defines no usable network): use --force to replace it`);
+  if (fs.existsSync(file)) {
+    // The file may define another network (names and file names need not match): never replace that.
+    let inFile: string | undefined;
+    try {
+      inFile = networkListFromFile(file).name;
+    } catch {
+      inFile = undefined;
+    }
+    if (inFile !== undefined && inFile !== a.name) throw new CliError(`${file} already exists and defines network ${inFile}: remove that network first`);
+    if (inFile === undefined && !a.force) throw new CliError(`${file} already exists (it defines no usable network): use --force to replace it`);
+  }
   return { occupied };
 }
 
