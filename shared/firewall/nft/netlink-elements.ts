@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { log } from '../../cni/log';
 import { NetlinkError } from '../../netlink/error';
 import {
-  Nftables, NftExistsError, NftMissingError, addElements, delElements, type NftChange, type NftElement, type NftSet, type Verdict,
+  Nftables, NftExistsError, NftMissingError, addElements, delChain, delElements, type NftElement, type NftOp, type NftSet, type Verdict,
 } from '../../netlink/nftables';
 import type { ListedElement, NftApplied } from './run';
 import { NFT_SETS, nftSetOf } from './sets';
@@ -134,27 +134,30 @@ function attempt<T>(what: string, fn: (nft: Nftables) => T): T | undefined {
 }
 
 /**
- * Applies the changes as one transaction: 'exists' for an add that met another value (or
- * EEXIST), 'missing' for a missing table/set/chain or an absent deleted element, like nft.
+ * Applies the changes, then deletes the chains, as one transaction: 'exists' for an add that
+ * met another value, 'missing' for a missing table/set/chain or an absent deleted element,
+ * 'busy' for a chain something still jumps to — the outcomes nft gives.
  */
-export function netlinkChange(table: string, changes: readonly NftSyntaxChange[]): NftApplied | undefined {
+export function netlinkChange(table: string, changes: readonly NftSyntaxChange[], deleteChains: readonly string[] = []): NftApplied | undefined {
   return attempt(`element changes in ${table}`, (nft) => {
-    const batch: NftChange[] = [];
+    const batch: NftOp[] = [];
     for (const c of changes) {
       const set = setOf(table, c.el.set);
       const el = toElement(set, c.el, c.op === 'add');
       const last = batch.at(-1);
       // Consecutive changes of one kind to one set share a message (the kernel applies its
       // elements in order, so this is the same transaction).
-      if (last && last.set === set && last.op === (c.op === 'add' ? 'add' : 'del')) last.elements.push(el);
+      if (last && last.op !== 'delchain' && last.set === set && last.op === (c.op === 'add' ? 'add' : 'del')) last.elements.push(el);
       else batch.push(c.op === 'add' ? addElements(set, [el]) : delElements(set, [el]));
     }
+    for (const chain of deleteChains) batch.push(delChain('inet', table, chain));
     try {
       nft.apply(batch);
       return { outcome: 'ok', stderr: '' } satisfies NftApplied;
     } catch (e) {
       if (e instanceof NftExistsError) return { outcome: 'exists', stderr: e.message } satisfies NftApplied;
       if (e instanceof NftMissingError) return { outcome: 'missing', stderr: e.message } satisfies NftApplied;
+      if (e instanceof NetlinkError && e.code === 'EBUSY') return { outcome: 'busy', stderr: e.message } as unknown as NftApplied;
       throw e;
     }
   });

@@ -3,7 +3,7 @@
 // that carries nft's comment. Attribute order in the tables' users follows what nft(8) sends, so
 // our messages are byte-for-byte nft's (test/unit/netlink/nftables checks that).
 import { decodeAttrs, encodeAttr, encodeAttrs, encodeStruct, iterAttrs, type Attrs, type Codec, type Schema, type Struct } from '../codec';
-import { NFTA_DATA, NFTA_GEN, NFTA_LIST_ELEM, NFTA_SET_ELEM, NFTA_SET_ELEM_LIST, NFTA_VERDICT, NFNL_BATCH_GENID, NFNETLINK_V0, UDATA_SET_ELEM_COMMENT, UDATA_SET_ELEM_FLAGS } from './constants';
+import { NFTA_CHAIN, NFTA_DATA, NFTA_GEN, NFTA_LIST_ELEM, NFTA_SET_ELEM, NFTA_SET_ELEM_LIST, NFTA_VERDICT, NFNL_BATCH_GENID, NFNETLINK_V0, UDATA_SET_ELEM_COMMENT, UDATA_SET_ELEM_FLAGS } from './constants';
 
 /** struct nfgenmsg: the family header of every nfnetlink message (res_id in network order). */
 export const nfgenmsg = [['family', 'u8'], ['version', 'u8'], ['resId', 'u16be']] as const satisfies Struct;
@@ -90,6 +90,12 @@ export const setElemListAttrs = {
   /** nft names the set a second time by its transaction id; we never create sets in a batch. */
   setId: { id: NFTA_SET_ELEM_LIST.SET_ID, type: 'u32be' },
   elements: { id: NFTA_SET_ELEM_LIST.ELEMENTS, type: elemList, nested: true },
+} as const satisfies Schema;
+
+/** The part of a chain a delete names (nft sends table and name). */
+export const chainAttrs = {
+  table: { id: NFTA_CHAIN.TABLE, type: 'string' },
+  name: { id: NFTA_CHAIN.NAME, type: 'string' },
 } as const satisfies Schema;
 
 export const genAttrs = {

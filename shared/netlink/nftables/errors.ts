@@ -5,9 +5,9 @@
 import { iterAttrs } from '../codec';
 import { NetlinkError } from '../error';
 import type { NlAck } from '../socket';
-import { NFTA_SET_ELEM_LIST } from './constants';
+import { NFTA_CHAIN, NFTA_SET_ELEM_LIST } from './constants';
 
-export type NftBlame = 'table' | 'set' | 'element' | 'batch';
+export type NftBlame = 'table' | 'set' | 'element' | 'chain' | 'batch';
 
 export class NftError extends NetlinkError {
   constructor(
@@ -37,14 +37,15 @@ const NLMSG_HDRLEN = 16;
 const NFGENMSG_LEN = 4;
 
 /** Which attribute of our message (body = nfgenmsg + attributes) the kernel's offset points into. */
-export function blameOf(body: Buffer, offset: number | undefined): { blame?: NftBlame; element?: number } {
+export function blameOf(body: Buffer, offset: number | undefined, chainMsg = false): { blame?: NftBlame; element?: number } {
   if (offset === undefined) return {};
   const at = offset - NLMSG_HDRLEN;
   let off = NFGENMSG_LEN;
   for (const [type, payload] of iterAttrs(body, NFGENMSG_LEN)) {
     const len = payload.length + 4;
     if (at >= off && at < off + len) {
-      if (type === NFTA_SET_ELEM_LIST.TABLE) return { blame: 'table' };
+      if (type === NFTA_SET_ELEM_LIST.TABLE) return { blame: 'table' }; // NFTA_CHAIN_TABLE too
+      if (chainMsg) return type === NFTA_CHAIN.NAME ? { blame: 'chain' } : {};
       if (type === NFTA_SET_ELEM_LIST.SET || type === NFTA_SET_ELEM_LIST.SET_ID) return { blame: 'set' };
       if (type !== NFTA_SET_ELEM_LIST.ELEMENTS) return {};
       let e = 0;
@@ -63,8 +64,8 @@ export function blameOf(body: Buffer, offset: number | undefined): { blame?: Nft
 }
 
 /** The typed error for a negative ack; `first` is the index of the message's first element in its change. */
-export function nftError(ack: NlAck, detail: string, body?: Buffer, change = -1, first = 0): NftError {
-  const b = body ? blameOf(body, ack.offset) : change < 0 ? { blame: 'batch' as const } : {};
+export function nftError(ack: NlAck, detail: string, body?: Buffer, change = -1, first = 0, chainMsg = false): NftError {
+  const b = body ? blameOf(body, ack.offset, chainMsg) : change < 0 ? { blame: 'batch' as const } : {};
   const blame = b.blame;
   const element = 'element' in b && b.element !== undefined ? first + b.element : undefined;
   const where = blame === 'element' && element !== undefined ? `${detail} (element ${element})` : blame && blame !== 'batch' ? `${detail} (${blame})` : detail;

@@ -10,19 +10,22 @@ import { NetlinkSocket } from '../socket';
 import { decodeAttrs } from '../codec';
 import { NetlinkError } from '../error';
 import { withNetns } from '../../netns/netns';
-import { batchMessages } from './batch';
+import { batchMessages, type NftOp } from './batch';
 import { genAttrs, nfgen } from './codec';
 import { NETLINK_NETFILTER, NFT_MSG, nftType } from './constants';
-import { decodeElements, dumpBody, getBody, setLabel, type NftChange, type NftElement, type NftSet } from './elements';
+import { decodeElements, dumpBody, getBody, setLabel, type NftElement, type NftSet } from './elements';
 import { NftMissingError, nftError } from './errors';
 
-export { batchMessages, type NftBatch } from './batch';
+export { batchMessages, delChain, type NftBatch, type NftChainDelete, type NftOp } from './batch';
 export { addElements, delElements, type NftChange, type NftDataValue, type NftElement, type NftSet, type Verdict } from './elements';
 export { NftError, NftExistsError, NftMissingError, type NftBlame } from './errors';
 export type { NftType, NftValues } from './datatypes';
 export type { NftFamily } from './constants';
 
 const ENOENT = 2;
+
+const describe = (c: NftOp): string =>
+  c.op === 'delchain' ? `delete chain ${c.family} ${c.table} ${c.chain}` : `${c.op} ${c.elements.length} element(s) ${c.op === 'add' ? 'to' : 'from'} ${setLabel(c.set)}`;
 
 export class Nftables {
   private constructor(private readonly sock: NetlinkSocket) {}
@@ -42,17 +45,16 @@ export class Nftables {
    * while the ruleset is still at that generation (ERESTART otherwise).
    * Throws NftExistsError / NftMissingError / NftError naming the change and element blamed.
    */
-  apply(changes: NftChange[], o: { genid?: number } = {}): void {
+  apply(changes: NftOp[], o: { genid?: number } = {}): void {
     if (!changes.length) return;
     const { msgs, origin } = batchMessages(changes, o);
-    const what = `nftables: ${changes.map((c) => `${c.op} ${c.elements.length} element(s) ${c.op === 'add' ? 'to' : 'from'} ${setLabel(c.set)}`).join('; ')}`;
+    const what = `nftables: ${changes.map(describe).join('; ')}`;
     const acks = this.sock.batch(msgs, what);
     const refused = acks[0];
     if (refused?.errno) throw nftError(refused, `${what}: batch refused`);
-    origin.forEach(({ change, first, body }, i) => {
+    origin.forEach(({ change, first, body, type }, i) => {
       const a = acks[i + 1];
-      const c = changes[change]!;
-      if (a?.errno) throw nftError(a, `${what}: change ${change} (${c.op} ${setLabel(c.set)})`, body, change, first);
+      if (a?.errno) throw nftError(a, `${what}: change ${change} (${describe(changes[change]!)})`, body, change, first, type === NFT_MSG.DELCHAIN);
       if (!a) throw new NetlinkError(71, `${what}: no answer for change ${change}`);
     });
   }

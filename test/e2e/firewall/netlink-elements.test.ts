@@ -104,6 +104,14 @@ describe('netlink element path vs nft', () => {
     expect(inNs(() => netlinkChange('tscni_portmap', [add('tcp . 80', '10.1.0.5 . 80')]))?.outcome).toBe('missing');
   });
 
+  it('deletes a subnet chain with its last element; busy while another element jumps to it', () => {
+    const el = (ip: string) => ({ set: 'src4', key: ip, value: `goto ${CHAIN}` });
+    expect(inNs(() => netlinkChange('tscni_masq', [{ op: 'add', el: el('10.1.0.5') }, { op: 'add', el: el('10.1.0.6') }]))?.outcome).toBe('ok');
+    expect(inNs(() => netlinkChange('tscni_masq', [{ op: 'delete', el: el('10.1.0.5') }], [CHAIN]))?.outcome).toBe('busy');
+    expect(inNs(() => netlinkChange('tscni_masq', [{ op: 'delete', el: el('10.1.0.5') }, { op: 'delete', el: el('10.1.0.6') }], [CHAIN]))?.outcome).toBe('ok');
+    expect(inNetns(ns, ['nft', 'list', 'table', 'inet', 'tscni_masq'])).not.toContain(CHAIN);
+  });
+
   it('answers undefined (nft does it) for unknown sets and when switched off', () => {
     expect(inNs(() => netlinkChange('tscni_portmap', [{ op: 'add', el: { set: 'other', key: '1' } }]))).toBeUndefined();
     expect(inNs(() => netlinkList('some_table'))).toBeUndefined();

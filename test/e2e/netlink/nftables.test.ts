@@ -2,7 +2,7 @@
 // adds nft(8) lists with the same key, value and comment; deletes and lookups agree with nft;
 // EEXIST/ENOENT come back as typed errors and a refused batch changes nothing.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Nftables, NftError, NftExistsError, NftMissingError, addElements, delElements, type NftSet } from '../../../shared/netlink/nftables';
+import { Nftables, NftError, NftExistsError, NftMissingError, addElements, delChain, delElements, type NftSet } from '../../../shared/netlink/nftables';
 import { withNetns } from '../../../shared/netns/netns';
 import { listedElements } from '../../../shared/firewall/nft/run';
 import { createNetns, deleteAllNetns, inNetns, leakedNetns, netnsPath } from '../../helpers/netns';
@@ -121,6 +121,18 @@ describe('nf_tables elements over netlink', () => {
     ]), NftMissingError);
     expect([gone.blame, gone.change, gone.element]).toEqual(['element', 1, 1]);
     expect(nftList(dnat4)).toEqual([]); // the batch was aborted: the add did not happen either
+  });
+
+  it('deletes a chain with the last element that jumps to it; EBUSY while another still does', () => {
+    nft.apply([addElements(src4, [{ key: ['10.1.0.5'], value: { goto: CHAIN } }, { key: ['10.1.0.6'], value: { goto: CHAIN } }])]);
+    const busy = expectThrown(() => nft.apply([delElements(src4, [{ key: ['10.1.0.5'] }]), delChain('inet', 'tscni_masq', CHAIN)]), NftError);
+    expect([busy.code, busy.change]).toEqual(['EBUSY', 1]);
+    expect(nftList(src4)).toHaveLength(2); // aborted: the element delete did not happen either
+    nft.apply([delElements(src4, [{ key: ['10.1.0.5'] }, { key: ['10.1.0.6'] }]), delChain('inet', 'tscni_masq', CHAIN)]);
+    expect(nftList(src4)).toEqual([]);
+    expect(inNetns(ns, ['nft', 'list', 'chains', 'inet'])).not.toContain(CHAIN);
+    const gone = expectThrown(() => nft.apply([delChain('inet', 'tscni_masq', CHAIN)]), NftMissingError);
+    expect(gone.blame).toBe('chain');
   });
 
   it('a stale generation id refuses the batch (ERESTART); the current one applies', () => {

@@ -1,7 +1,7 @@
 // The element changes whose bytes are compared with nft(8)'s: each case is the nft command and
 // the same change through our codec. capture.ts runs the commands under strace in a throwaway
 // netns (after SETUP) and stores what nft sent in fixtures.json.
-import { addElements, delElements, type NftChange, type NftSet } from '../../../../shared/netlink/nftables';
+import { addElements, delChain, delElements, type NftOp, type NftSet } from '../../../../shared/netlink/nftables';
 
 export const SETUP = `
 add table inet tscni_portmap
@@ -39,7 +39,7 @@ export interface Case {
   /** The nft script (one transaction). */
   nft: string;
   /** The same change through our codec (a batch), or a single-element lookup. */
-  ours: NftChange[] | { get: NftSet; key: (string | number)[] };
+  ours: NftOp[] | { get: NftSet; key: (string | number)[] };
 }
 
 // In order: deletes find what the adds before them made.
@@ -126,5 +126,10 @@ export const CASES: Case[] = [
     name: 'firewall ifname and ifname . ifname',
     nft: ['add element inet tscni_firewall iso_br { "cni0" }', 'add element inet tscni_firewall icc_br { "cni0" . "cni0" }'].join('\n'),
     ours: [addElements(isoBr, [{ key: ['cni0'] }]), addElements(iccBr, [{ key: ['cni0', 'cni0'] }])],
+  },
+  {
+    name: 'masquerade last element of a subnet and its chain',
+    nft: [`delete element inet tscni_masq src6 { fd00:1::5 }`, `delete chain inet tscni_masq ${CHAIN}`].join('\n'),
+    ours: [delElements(src6, [{ key: ['fd00:1::5'] }]), delChain('inet', 'tscni_masq', CHAIN)],
   },
 ];
