@@ -2,6 +2,7 @@
 // even when one fails; the errors are reported together.
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Attachment } from '../../shared/cni/netconf';
+import { fromWire } from '../../shared/cni/owner';
 import type { Context } from '../../shared/cni/skel';
 import { masqGc, resolveBackend } from '../../shared/firewall';
 import { delegateIpam } from '../../shared/ipam/delegate';
@@ -12,7 +13,7 @@ export async function cmdGc(ctx: Context<BridgeConf>, valid: Attachment[]): Prom
   if (ctx.conf.ipam?.type) await delegateIpam('GC', ctx, ctx.conf.ipam.type).catch((e) => errors.push((e as Error).message));
   if (ctx.conf.ipMasq) {
     try {
-      masqGc(resolveBackend(ctx.conf.ipMasqBackend, 'ipMasqBackend'), String(ctx.json.name), valid);
+      masqGc(resolveBackend(ctx.conf.ipMasqBackend, 'ipMasqBackend'), String(ctx.json.name), valid.map(fromWire));
     } catch (e) {
       errors.push((e as Error).message);
     }

@@ -17,3 +17,9 @@ export interface Owner extends Attachment {
 export function sameOwner(a: Owner, b: Owner): boolean {
   return a.network === b.network && a.containerId === b.containerId && a.ifname === b.ifname;
 }
+
+/** The wire spelling (`cni.dev/valid-attachments`, cache files) of an attachment. */
+export const toWire = (a: Attachment): { containerID: string; ifname: string } => ({ containerID: a.containerId, ifname: a.ifname });
+
+/** An attachment as the wire spells it, in the code's spelling. */
+export const fromWire = (a: { containerID: string; ifname: string }): Attachment => ({ containerId: a.containerID, ifname: a.ifname });

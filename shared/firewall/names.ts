@@ -30,7 +30,14 @@ export function ownerTag(network: string, containerId: string, ifname: string): 
   return `${netTag(network)}/#${sha256hex(`${containerId}/${ifname}`).slice(0, 40)}`;
 }
 
-/** Splits a tag into network part and attachment part (undefined when not ours). */
+/** The attachment an owner tag names, or undefined when the tag was hashed to fit. */
+export function tagAttachment(tag: string): { containerId: string; ifname: string } | undefined {
+  const parts = tag.split('/');
+  if (parts.length !== 3 || parts[1]!.startsWith('#')) return undefined;
+  return { containerId: parts[1]!, ifname: parts[2]! };
+}
+
+/** Whether an owner tag belongs to an attachment of this network. */
 export function belongsToNetwork(tag: string, network: string): boolean {
   return tag.startsWith(`${netTag(network)}/`);
 }

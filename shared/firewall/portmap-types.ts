@@ -1,4 +1,5 @@
 // What portmap asks the firewall for, already resolved per address family.
+import type { Owner } from '../cni/owner';
 import type { Family } from './addr';
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
@@ -24,13 +25,7 @@ export interface ContainerAddr {
   subnet: string;
 }
 
-export interface PortmapIdentity {
-  network: string;
-  containerId: string;
-  ifname: string;
-}
-
-export interface PortmapTarget extends PortmapIdentity {
+export interface PortmapTarget extends Owner {
   forwards: PortForward[];
   addrs: ContainerAddr[];
   /** Masquerade hairpin, same-subnet and localhost-originated connections. */
@@ -47,7 +42,7 @@ export interface PortmapTarget extends PortmapIdentity {
 }
 
 /** For DEL: forwards/addrs when known (fast path), otherwise found by owner. */
-export interface PortmapRemoval extends PortmapIdentity {
+export interface PortmapRemoval extends Owner {
   forwards?: PortForward[];
   addrs?: ContainerAddr[];
   families?: Family[];
@@ -56,6 +51,5 @@ export interface PortmapRemoval extends PortmapIdentity {
   masqAll?: boolean;
 }
 
-export const forwardKey = (f: PortForward): string => `${f.hostIP ?? (f.family === 4 ? '0.0.0.0' : '::')} ${f.protocol}/${f.hostPort}`;
 export const describeForward = (f: PortForward): string =>
   `${f.protocol}/${f.hostPort} on ${f.hostIP ?? (f.family === 4 ? 'any IPv4 address' : 'any IPv6 address')}`;

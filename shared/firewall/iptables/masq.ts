@@ -3,18 +3,15 @@
 //   CNI-<24hex> -d <subnet> ... -j ACCEPT ; CNI-<24hex> ! -d <multicast> ... -j MASQUERADE
 import { CniError, ErrorCode } from '../../cni/error';
 import { parseCidr, subnetOf, type Cidr, type Family } from '../addr';
+import type { Attachment } from '../../cni/owner';
+import type { MasqRemoval, MasqTarget } from '../masq-types';
 import { masqChainName } from '../names';
 import { commentArg, iptablesRestore, iptablesSave } from './run';
 import { jumpTarget, optionValue, parseSave, type SavedTable } from './save';
 
 const MULTICAST: Record<Family, string> = { 4: '224.0.0.0/4', 6: 'ff00::/8' };
 const hostPrefix = (f: Family): number => (f === 4 ? 32 : 128);
-export const masqComment = (network: string, containerId: string): string => `name: "${network}" id: "${containerId}"`;
-
-export interface MasqId {
-  network: string;
-  containerId: string;
-}
+const masqComment = (network: string, containerId: string): string => `name: "${network}" id: "${containerId}"`;
 
 function byFamily(ips: string[]): Map<Family, Cidr[]> {
   const m = new Map<Family, Cidr[]>();
@@ -33,7 +30,7 @@ function teardownLines(saved: SavedTable, chain: string): string[] {
   return lines;
 }
 
-export function iptMasqAdd(t: MasqId & { ips: string[] }): void {
+export function iptMasqAdd(t: MasqTarget): void {
   const chain = masqChainName(t.network, t.containerId);
   const comment = commentArg(masqComment(t.network, t.containerId));
   for (const [family, cidrs] of byFamily(t.ips)) {
@@ -52,13 +49,13 @@ export function iptMasqAdd(t: MasqId & { ips: string[] }): void {
 }
 
 /** Works without addresses: the chain name comes from (network, containerId). */
-export function iptMasqDel(t: MasqId & { ips?: string[] }): void {
+export function iptMasqDel(t: MasqRemoval): void {
   const chain = masqChainName(t.network, t.containerId);
   const families: Family[] = t.ips?.length ? [...byFamily(t.ips).keys()] : [4, 6];
   for (const f of families) iptablesRestore(f, teardownLines(parseSave(iptablesSave(f)), chain));
 }
 
-export function iptMasqCheck(t: MasqId & { ips: string[] }): void {
+export function iptMasqCheck(t: MasqTarget): void {
   const chain = masqChainName(t.network, t.containerId);
   for (const [family, cidrs] of byFamily(t.ips)) {
     const saved = parseSave(iptablesSave(family));
@@ -74,8 +71,8 @@ export function iptMasqCheck(t: MasqId & { ips: string[] }): void {
 }
 
 /** Removes the chains of this network whose container id is not among the valid ones. */
-export function iptMasqGc(network: string, valid: { containerID: string }[]): void {
-  const keep = new Set(valid.map((v) => v.containerID));
+export function iptMasqGc(network: string, valid: readonly Attachment[]): void {
+  const keep = new Set(valid.map((v) => v.containerId));
   for (const f of [4, 6] as const) {
     const saved = parseSave(iptablesSave(f));
     const stale = new Set<string>();

@@ -7,6 +7,7 @@
 // plugin made stay as they are and both can live on one host.
 import { CniError, ErrorCode } from '../../cni/error';
 import type { Family } from '../addr';
+import type { Attachment } from '../../cni/owner';
 import { dnatChainName } from '../names';
 import { describeForward, PROTOCOLS, type PortForward, type PortmapRemoval, type PortmapTarget } from '../portmap-types';
 import { commentArg, iptablesRestore, iptablesSave, quoteArg } from './run';
@@ -17,7 +18,7 @@ export const HOSTPORT_SETMARK = 'CNI-HOSTPORT-SETMARK';
 export const HOSTPORT_MASQ = 'CNI-HOSTPORT-MASQ';
 const MAX_MULTIPORT = 15;
 
-export const dnatComment = (network: string, containerId: string): string => `dnat name: "${network}" id: "${containerId}"`;
+const dnatComment = (network: string, containerId: string): string => `dnat name: "${network}" id: "${containerId}"`;
 const markHex = (bit: number): string => `0x${(2 ** bit).toString(16)}`;
 const hostPrefix = (f: Family): number => (f === 4 ? 32 : 128);
 
@@ -35,11 +36,31 @@ function forwardsByFamily(fs: PortForward[]): Map<Family, PortForward[]> {
   return m;
 }
 
-/** (hostIP, proto, port) keys DNATed by other CNI-DN-* chains, with the chain that owns them. */
-function foreignKeys(saved: SavedTable, ours: string, family: Family): Map<string, string> {
+const COMMENT_RE = /^dnat name: "(.*)" id: "(.*)"$/;
+
+/** The container id each CNI-DN-* chain belongs to, from the comment of its entry rule. */
+function chainContainers(saved: SavedTable): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of saved.rules) {
+    const chain = jumpTarget(r);
+    const m = COMMENT_RE.exec(optionValue(r.args, '--comment') ?? '');
+    if (r.chain === HOSTPORT_DNAT && chain?.startsWith('CNI-DN-') && m) out.set(chain, m[2]!);
+  }
+  return out;
+}
+
+/**
+ * (hostIP, proto, port) keys DNATed by other containers' CNI-DN-* chains, with the chain that owns
+ * them. The same container's chains on other networks do not count: podman publishes a
+ * container's ports on every network it joins; the first chain in CNI-HOSTPORT-DNAT wins, and
+ * when it goes the next one of that container takes over by itself.
+ */
+function foreignKeys(saved: SavedTable, ours: string, family: Family, containerId: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const owners = chainContainers(saved);
+  for (const r of saved.rules) {
     if (!r.chain.startsWith('CNI-DN-') || r.chain === ours || jumpTarget(r) !== 'DNAT') continue;
+    if (owners.get(r.chain) === containerId) continue;
     const d = optionValue(r.args, '-d');
     const host = d ? d.replace(/\/(32|128)$/, '') : family === 4 ? '0.0.0.0' : '::';
     out.set(`${host} ${optionValue(r.args, '-p')}/${optionValue(r.args, '--dport')}`, r.chain);
@@ -109,7 +130,7 @@ export function iptPortmapAdd(t: PortmapTarget): void {
   // Check every family for conflicts before changing any.
   for (const [family, fwd] of forwardsByFamily(t.forwards)) {
     const saved = parseSave(iptablesSave(family));
-    const foreign = foreignKeys(saved, chain, family);
+    const foreign = foreignKeys(saved, chain, family, t.containerId);
     for (const f of fwd) {
       const owner = foreign.get(keyOf(f));
       if (owner) throw new CniError(ErrorCode.PortConflict, `host port ${describeForward(f)} is already published by ${ownerOfChain(saved, owner)}`, `chain ${owner}`);
@@ -140,15 +161,15 @@ export function iptPortmapCheck(t: PortmapTarget): void {
   }
 }
 
-export function iptPortmapGc(network: string, valid: { containerID: string }[]): void {
-  const keep = new Set(valid.map((v) => v.containerID));
+export function iptPortmapGc(network: string, valid: readonly Attachment[]): void {
+  const keep = new Set(valid.map((v) => v.containerId));
   for (const f of [4, 6] as const) {
     const saved = parseSave(iptablesSave(f));
     const stale = new Set<string>();
     for (const r of saved.rules) {
       const chain = jumpTarget(r);
       if (r.chain !== HOSTPORT_DNAT || !chain?.startsWith('CNI-DN-')) continue;
-      const m = /^dnat name: "(.*)" id: "(.*)"$/.exec(optionValue(r.args, '--comment') ?? '');
+      const m = COMMENT_RE.exec(optionValue(r.args, '--comment') ?? '');
       if (m && m[1] === network && !keep.has(m[2]!) && chain === dnatChainName(network, m[2]!)) stale.add(chain);
     }
     iptablesRestore(f, [...stale].flatMap((c) => teardownLines(saved, c)));

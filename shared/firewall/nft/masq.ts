@@ -1,24 +1,24 @@
 // nftables masquerade for bridge ipMasq. Per container: one element in a verdict map keyed by
 // its address (comment = owner tag) that jumps to the chain of its (network, subnet); that chain
-// holds the one rule "not to my subnet, not multicast: masquerade". ADD and DEL change one map
-// element each, in one transaction that has no other mutation: every extra change to the ruleset
-// costs the kernel a commit of its own weight (~10 ms measured), however small.
+// holds the one rule "not to my subnet, not multicast: masquerade". ADD changes one map element;
+// DEL removes the element only when its comment names the DEL's owner, and the subnet chain with
+// the last element that jumps to it (the kernel refuses to delete a chain still referenced, so
+// "last" needs no bookkeeping). index.ts runs every call under the host-wide firewall lock, so a
+// parallel ADD cannot re-use the chain between our check and our delete.
+import type { Attachment } from '../../cni/owner';
 import { CniError, ErrorCode } from '../../cni/error';
 import { parseCidr, subnetOf, type Cidr } from '../addr';
+import type { MasqRemoval, MasqTarget } from '../masq-types';
 import { belongsToNetwork, nftNetworkId, ownerTag, sha256hex } from '../names';
-import { listedElements, nftApply, nftApplyOrThrow, nftListJson, quote } from './run';
+import { changeElements, listElements, lookupElements, type Element, type ListedElement } from './elements';
+import { nftApply, nftListJson, quote } from './run';
 
 export const MASQ_TABLE = 'tscni_masq';
 const T = `inet ${MASQ_TABLE}`;
 const srcMap = (f: 4 | 6): string => `src${f}`;
 /** The chain of one subnet of one network: named from both so two networks never share it. */
 const subnetChain = (net: string, subnet: string): string => `${nftNetworkId(net)}_${sha256hex(subnet).slice(0, 8)}`;
-
-export interface MasqIdentity {
-  network: string;
-  containerId: string;
-  ifname: string;
-}
+const isSrcMap = (set: string): boolean => set === 'src4' || set === 'src6';
 
 function parseIps(ips: string[], field = 'ips'): Cidr[] {
   return ips.map((s, i) => {
@@ -52,62 +52,78 @@ function setupScript(network: string, ips: Cidr[]): string {
   return lines.join('\n');
 }
 
-function elementScript(t: MasqIdentity, ips: Cidr[]): string {
-  const tag = quote(ownerTag(t.network, t.containerId, t.ifname));
-  // A plain add: a no-op when this exact entry exists, EEXIST when the address jumps elsewhere
-  // (another network holds it), ENOENT when the table or this subnet's chain is not there yet.
-  return ips.map((c) => `add element ${T} ${srcMap(c.family)} { ${c.ip} comment ${tag} : goto ${subnetChain(t.network, subnetOf(c))} }`).join('\n');
-}
+const entry = (t: MasqTarget, c: Cidr): Element => ({
+  set: srcMap(c.family),
+  key: c.ip,
+  value: `goto ${subnetChain(t.network, subnetOf(c))}`,
+  comment: ownerTag(t.network, t.containerId, t.ifname),
+});
 
-function ownerOf(ip: Cidr): string | undefined {
-  const els = listedElements(nftListJson(['map', 'inet', MASQ_TABLE, srcMap(ip.family)]));
-  return els.find((e) => e.key === ip.ip)?.comment;
-}
-
-export function nftMasqAdd(t: MasqIdentity & { ips: string[] }): void {
+export function nftMasqAdd(t: MasqTarget): void {
   const ips = parseIps(t.ips);
   if (!ips.length) return;
-  const elements = elementScript(t, ips);
-  let r = nftApply(elements);
-  if (r.outcome === 'missing') r = nftApply(`${setupScript(t.network, ips)}\n${elements}`);
+  // add (EEXIST when the address jumps elsewhere: another network holds it), then delete and
+  // re-add under our tag: a leftover of an earlier holder of this address must not keep its
+  // comment, or that holder's late DEL would take our entry for its own.
+  const changes = ips.flatMap((c) => {
+    const e = entry(t, c);
+    return [
+      { op: 'add' as const, el: { ...e, comment: undefined } },
+      { op: 'delete' as const, el: e },
+      { op: 'add' as const, el: e },
+    ];
+  });
+  let r = changeElements(MASQ_TABLE, changes);
+  // ENOENT: the table or this subnet's chain is not there yet (first container, or the network's
+  // last container took the chain with it).
+  if (r.outcome === 'missing') r = changeElements(MASQ_TABLE, changes, setupScript(t.network, ips));
   if (r.outcome === 'exists') {
-    const clash = ips.map((c) => ({ c, owner: ownerOf(c) })).find((x) => x.owner !== undefined);
+    const held = lookupElements(MASQ_TABLE, ips.map((c) => ({ set: srcMap(c.family), key: c.ip })));
+    const clash = held.find((e) => e.comment !== undefined);
     throw new CniError(
       ErrorCode.AddressConflict,
-      `masquerade: address ${clash?.c.ip ?? ips.map((c) => c.ip).join(',')} is already masqueraded for another network`,
-      clash?.owner ? `owner: ${clash.owner}` : r.stderr.trim(),
+      `masquerade: address ${clash?.key ?? ips.map((c) => c.ip).join(',')} is already masqueraded for another network`,
+      clash?.comment ? `owner: ${clash.comment}` : r.stderr.trim(),
     );
   }
   if (r.outcome !== 'ok') throw new CniError(ErrorCode.Internal, 'nftables: masquerade setup failed', r.stderr.trim());
 }
 
-/** Elements of src4/src6 owned by the tag, found by listing (when the addresses are unknown). */
-function deleteByTag(pred: (tag: string) => boolean): void {
-  const els = listedElements(nftListJson(['table', 'inet', MASQ_TABLE])).filter((e) => (e.set === 'src4' || e.set === 'src6') && e.comment !== undefined && pred(e.comment));
+/**
+ * Deletes these elements, and each subnet chain they jump to when no other element still does:
+ * first with the chains (the common last-container case is one transaction); when the kernel
+ * answers EBUSY (another container of that subnet is left), the elements alone.
+ */
+function removeOwned(els: ListedElement[]): void {
   if (!els.length) return;
-  nftApplyOrThrow(els.map((e) => `delete element ${T} ${e.set} { ${e.key} }`).join('\n'), 'masquerade teardown');
+  const changes = els.map((e) => ({ op: 'delete' as const, el: e }));
+  const chains = [...new Set(els.map((e) => /^goto (\S+)$/.exec(e.value ?? '')?.[1]).filter((c): c is string => c !== undefined))];
+  const withChains = chains.map((c) => `delete chain ${T} ${c}`).join('\n');
+  let r = chains.length ? nftApply([...changes.map((c) => `delete element ${T} ${c.el.set} { ${c.el.key} }`), withChains].join('\n')) : changeElements(MASQ_TABLE, changes);
+  if (r.outcome === 'busy') {
+    r = changeElements(MASQ_TABLE, changes);
+    // Some chain may still be free (two subnets, one of them now empty): try each alone.
+    if (r.outcome === 'ok' && chains.length > 1) for (const c of chains) nftApply(`delete chain ${T} ${c}`);
+  }
+  if (r.outcome !== 'ok') throw new CniError(ErrorCode.Internal, 'nftables: masquerade teardown failed', r.stderr.trim());
 }
 
-export function nftMasqDel(t: MasqIdentity & { ips?: string[] }): void {
+/** Idempotent. Only elements whose comment is this owner's tag go, whatever the addresses say. */
+export function nftMasqDel(t: MasqRemoval): void {
   const tag = ownerTag(t.network, t.containerId, t.ifname);
   const ips = t.ips?.length ? parseIps(t.ips) : [];
-  if (ips.length) {
-    // The add guards the delete: it fails (EEXIST) when another network owns the address, and
-    // makes the delete of an absent element a no-op instead of an error.
-    const script = ips
-      .flatMap((c) => [`add element ${T} ${srcMap(c.family)} { ${c.ip} : goto ${subnetChain(t.network, subnetOf(c))} }`, `delete element ${T} ${srcMap(c.family)} { ${c.ip} }`])
-      .join('\n');
-    const r = nftApply(script);
-    if (r.outcome === 'ok' || r.outcome === 'missing') return;
-  }
-  deleteByTag((c) => c === tag);
+  // The addresses only narrow the lookup; with none (or none of ours under them: an address
+  // list that is not the one ADD saw), the owner's elements are found by listing.
+  let mine = ips.length ? lookupElements(MASQ_TABLE, ips.map((c) => ({ set: srcMap(c.family), key: c.ip }))).filter((e) => e.comment === tag) : [];
+  if (!mine.length) mine = listElements(MASQ_TABLE).filter((e) => isSrcMap(e.set) && e.comment === tag);
+  removeOwned(mine);
 }
 
-export function nftMasqCheck(t: MasqIdentity & { ips: string[] }): void {
+export function nftMasqCheck(t: MasqTarget): void {
   const ips = parseIps(t.ips);
   const objs = nftListJson(['table', 'inet', MASQ_TABLE]);
   if (!objs.length) throw new CniError(ErrorCode.Internal, `masquerade: table inet ${MASQ_TABLE} is missing`);
-  const els = listedElements(objs);
+  const els = lookupElements(MASQ_TABLE, ips.map((c) => ({ set: srcMap(c.family), key: c.ip })));
   const tag = ownerTag(t.network, t.containerId, t.ifname);
   for (const c of ips) {
     const n = subnetChain(t.network, subnetOf(c));
@@ -118,7 +134,13 @@ export function nftMasqCheck(t: MasqIdentity & { ips: string[] }): void {
   }
 }
 
-export function nftMasqGc(network: string, valid: { containerID: string; ifname: string }[]): void {
-  const keep = new Set(valid.map((v) => ownerTag(network, v.containerID, v.ifname)));
-  deleteByTag((c) => belongsToNetwork(c, network) && !keep.has(c));
+export function nftMasqGc(network: string, valid: readonly Attachment[]): void {
+  const keep = new Set(valid.map((v) => ownerTag(network, v.containerId, v.ifname)));
+  const stale = listElements(MASQ_TABLE).filter((e) => isSrcMap(e.set) && e.comment !== undefined && belongsToNetwork(e.comment, network) && !keep.has(e.comment));
+  removeOwned(stale);
+  // Chains of this network that nothing jumps to any more (e.g. left by a build before this one).
+  const prefix = `${nftNetworkId(network)}_`;
+  for (const o of nftListJson(['table', 'inet', MASQ_TABLE])) {
+    if (o.chain?.name?.startsWith(prefix)) nftApply(`delete chain ${T} ${o.chain.name}`);
+  }
 }

@@ -2,7 +2,7 @@
 import { CniError, ErrorCode } from '../../cni/error';
 import { runTool } from '../exec';
 
-export type NftOutcome = 'ok' | 'missing' | 'exists' | 'failed';
+export type NftOutcome = 'ok' | 'missing' | 'exists' | 'busy' | 'failed';
 
 export interface NftApplied {
   outcome: NftOutcome;
@@ -16,6 +16,7 @@ export function nftApply(script: string): NftApplied {
   const e = r.stderr;
   if (e.includes('File exists')) return { outcome: 'exists', stderr: e };
   if (e.includes('No such file or directory')) return { outcome: 'missing', stderr: e };
+  if (e.includes('Device or resource busy')) return { outcome: 'busy', stderr: e };
   return { outcome: 'failed', stderr: e };
 }
 

@@ -66,7 +66,7 @@ describe.each(['nftables', 'iptables'] as Backend[])('masquerade (%s backend)', 
     inHost(() => masqAdd(backend, { network: NET, containerId: 'cid-2', ifname: 'eth0', ips: [`${c2.v4}/24`] }));
     inHost(() => masqGc(backend, 'other-net', []));
     expect(w.request(c2.name, 'tcp', OUT_V4, 90)).toBe(`out ${HOST_V4} 90`);
-    inHost(() => masqGc(backend, NET, [{ containerID: 'cid-1', ifname: 'eth0' }]));
+    inHost(() => masqGc(backend, NET, [{ containerId: 'cid-1', ifname: 'eth0' }]));
     expect(w.request(c2.name, 'tcp', OUT_V4, 90)).toBe(`out ${c2.v4} 90`);
     expect(w.request(c1.name, 'tcp', OUT_V4, 90)).toBe(`out ${HOST_V4} 90`);
     inHost(() => masqDel(backend, { network: NET, containerId: 'cid-1', ifname: 'eth0' }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../../shared/cni/error';
-import { masqElements } from '../../../shared/firewall/nft/portmap';
+import { masqElements } from '../../../shared/firewall/nft/portmap-rules';
 import { containerAddrs } from '../../../plugins/portmap/addresses';
 import { conditionsDialect, settingsOf } from '../../../plugins/portmap/config';
 import { parsePortMappings, resolveForwards } from '../../../plugins/portmap/mappings';

@@ -1,0 +1,75 @@
+// The per-container operations of the nftables backend: add, delete and look up set/map elements
+// with their owner comment, batched into one transaction. Everything a per-container ADD, DEL,
+// CHECK or GC changes goes through here; tables, chains, maps and rules (once per host or
+// network) are written as nft scripts by the callers. Owner: the firewall layer (shared/firewall);
+// the nf_tables-over-netlink fast path replaces the bodies below and keeps these signatures.
+import { listedElements, nftApply, nftListJson, quote, type ListedElement, type NftApplied } from './run';
+
+export type { ListedElement } from './run';
+
+/** One element of one set or map of an `inet` table. */
+export interface Element {
+  set: string;
+  /** nft syntax, e.g. "tcp . 8080" or "10.88.0.2". */
+  key: string;
+  /** Maps only: the data, e.g. "10.88.0.2 . 80" or "goto n_…". */
+  value?: string;
+  comment?: string;
+}
+
+/**
+ * add: a no-op when the same key maps to the same value, EEXIST when it maps elsewhere;
+ * delete: ENOENT when absent. A failure aborts the whole batch (nothing changed).
+ */
+export interface ElementChange {
+  op: 'add' | 'delete';
+  el: Element;
+}
+
+function render(table: string, c: ElementChange): string {
+  const e = c.el;
+  const comment = c.op === 'add' && e.comment !== undefined ? ` comment ${quote(e.comment)}` : '';
+  const value = c.op === 'add' && e.value !== undefined ? ` : ${e.value}` : '';
+  return `${c.op} element inet ${table} ${e.set} { ${e.key}${comment}${value} }`;
+}
+
+/**
+ * Applies the changes atomically, after `setup` (an nft script creating what they need) when
+ * given. Outcome 'missing' = a table/set/chain is not there (or a deleted element was absent),
+ * 'exists' = an add met a different value, 'busy' = a chain is still referenced.
+ */
+export function changeElements(table: string, changes: ElementChange[], setup?: string): NftApplied {
+  const lines = changes.map((c) => render(table, c));
+  if (setup) lines.unshift(setup);
+  if (!lines.length) return { outcome: 'ok', stderr: '' };
+  return nftApply(lines.join('\n'));
+}
+
+/** The elements present for these keys (with value and owner comment); absent ones are left out. */
+export function lookupElements(table: string, wanted: readonly { set: string; key: string }[]): ListedElement[] {
+  return wanted.length ? viewElements(table).lookup(wanted) : [];
+}
+
+/**
+ * What one call reads of a table: keys looked up, and whole (small) sets. With `nft` both come
+ * from one listing made on first use; the netlink path answers lookups per key instead.
+ */
+export interface ElementView {
+  lookup(wanted: readonly { set: string; key: string }[]): ListedElement[];
+  /** Every element of these sets (or of the table). */
+  all(sets?: readonly string[]): ListedElement[];
+}
+
+export function viewElements(table: string): ElementView {
+  let listed: ListedElement[] | undefined;
+  const get = (): ListedElement[] => (listed ??= listElements(table));
+  return {
+    lookup: (wanted) => get().filter((e) => wanted.some((w) => w.set === e.set && w.key === e.key)),
+    all: (sets) => get().filter((e) => !sets || sets.includes(e.set)),
+  };
+}
+
+/** Every element of the table's sets and maps (DEL without addresses, GC, conflict reports). */
+export function listElements(table: string): ListedElement[] {
+  return listedElements(nftListJson(['table', 'inet', table]));
+}
