@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
 const SERVER = `
 const net = require('net');
-const srv = net.createServer((s) => { s.end(s.remoteAddress.replace(/^::ffff:/, '')); });
+const srv = net.createServer((s) => { s.end((process.argv[4] === 'local' ? s.localAddress : s.remoteAddress).replace(/^::ffff:/, '')); });
 srv.listen({ host: process.argv[1], port: Number(process.argv[2]) }, () => process.stdout.write('ready\\n'));
 setTimeout(() => process.exit(0), Number(process.argv[3] || 60000));
 `;
@@ -25,9 +25,12 @@ export interface Server {
   stop(): void;
 }
 
-/** Starts a TCP server in `ns` that answers every connection with the peer's address. */
-export async function startTcpServer(ns: string, host: string, port: number, lifetimeMs = 60_000): Promise<Server> {
-  const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVER, host, String(port), String(lifetimeMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts a TCP server in `ns` that answers every connection with the peer's address (or, with
+ * answer 'local', the address the connection reached: which interface of a container got it).
+ */
+export async function startTcpServer(ns: string, host: string, port: number, lifetimeMs = 60_000, answer: 'peer' | 'local' = 'peer'): Promise<Server> {
+  const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVER, host, String(port), String(lifetimeMs), answer], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let err = '';
     proc.stderr!.on('data', (d) => (err += d));
