@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // npm run soak: a seeded random sequence of ADD/DEL/CHECK/GC with faults (SIGKILL mid-ADD and
 // mid-DEL, netns gone before DEL, repeated DEL, GC with partial valid lists, a deliberate host
-// port conflict), over two network names shared by our plugins and the reference 1.1.1 ones
-// (same host-local store, same bridges). After the final DEL/GC of everything it asserts that
-// nothing of ours is left: no lease, no veth, no nft element, no per-container iptables chain.
+// port conflict, a stale second DEL after another container took the ports), over two network
+// names shared by our plugins and the reference 1.1.1 ones (same host-local store, same
+// bridges). After the final DEL/GC of everything it asserts that nothing of ours is left: no
+// lease, no veth, no nft element or per-network chain, no per-container iptables chain.
 //
 //   node scripts/soak.mjs [--ops 1000] [--seed N] [--bin DIR] [--json] [--verbose]
 //
@@ -351,6 +352,37 @@ async function inner(opts) {
     }
   }
 
+  /**
+   * Issue 15: X is deleted, Y gets X's host ports (and, when the range hands it out again, X's
+   * address), then X's DEL comes again (containerd's second DEL) with its old prevResult and
+   * capability args, or with neither. Y must pass CHECK and keep every entry.
+   */
+  async function doStaleDel() {
+    const pool = [...live.values()].filter((o) => V[o.variant].ours);
+    if (!pool.length) return doAdd('plain');
+    const x = r.pick(pool);
+    if (!(await mustDel(x, 'first DEL before a stale one'))) return;
+    live.delete(x.key);
+    dropNetns(x);
+    const y = newAttachment(x.variant);
+    y.caps = { portMappings: x.caps.portMappings.map((m) => ({ ...m })) };
+    y.key = `${V[x.variant].net}/${y.cid}/${y.ifname}`;
+    const res = await addList(y, false);
+    if (!res.ok) {
+      fail(`ADD ${y.variant} ${y.cid} with the host ports of deleted ${x.cid} failed: ${res.res?.stdout}${res.res?.stderr}`);
+      await mustDel(y, 'after failed ADD');
+      dropNetns(y);
+      return;
+    }
+    y.result = res.result;
+    live.set(y.key, y);
+    const withPrev = r.chance(0.5);
+    await mustDel(withPrev ? x : { ...x, result: undefined, caps: {} }, `stale ${withPrev ? 'with' : 'without'} prevResult`);
+    bump(`del-stale-${withPrev ? 'prev' : 'noprev'}`);
+    await doCheckOf(y, `after a stale DEL of ${x.cid}, whose host ports it took`);
+    checkHost('after a stale DEL');
+  }
+
   /** GC per network name, with some live attachments "forgotten" (their containers are gone). */
   async function doGc() {
     const forget = [...live.values()].filter(() => r.chance(0.08)).slice(0, 3);
@@ -401,7 +433,7 @@ async function inner(opts) {
     const out = {};
     for (const [table, names] of [
       ['tscni_masq', ['src4', 'src6']],
-      ['tscni_portmap', ['dnat4', 'dnat6', 'hdnat4', 'hdnat6', 'masq4', 'masq6']],
+      ['tscni_portmap', ['dnat4', 'dnat6', 'hdnat4', 'hdnat6', 'masq4', 'masq6', 'spare4', 'spare6']],
     ]) {
       const j = spawnSync('nft', ['-j', 'list', 'table', 'inet', table], { encoding: 'utf8' });
       if (j.status !== 0) continue;
@@ -411,6 +443,13 @@ async function inner(opts) {
       }
     }
     return out;
+  }
+
+  /** Per-network chains of ours (the masquerade chain of each network and subnet). */
+  function nftNetworkChains() {
+    const j = spawnSync('nft', ['-j', 'list', 'table', 'inet', 'tscni_masq'], { encoding: 'utf8' });
+    if (j.status !== 0) return [];
+    return JSON.parse(j.stdout).nftables.filter((o) => o.chain && o.chain.name !== 'postrouting').map((o) => o.chain.name);
   }
 
   const SHARED_CHAINS = new Set(['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-SNAT', 'CNI-HOSTPORT-MASQ', 'CNI-HOSTPORT-SETMARK']);
@@ -467,6 +506,7 @@ async function inner(opts) {
     ['del-kill', 6, () => doDel('kill')],
     ['del-netns-gone', 6, () => doDel('netns-gone')],
     ['del-repeat', 5, () => doDel('repeat')],
+    ['del-stale', 4, () => doStaleDel()],
     ['check', 14, async () => doCheckOf(r.pick([...live.values()]), 'live')],
     ['gc', 4, () => doGc()],
   ];
@@ -508,6 +548,7 @@ async function inner(opts) {
     bridgePorts: ls.filter((l) => bridges.includes(l.master)).map((l) => l.ifname),
     bridges: ls.filter((l) => bridges.includes(l.ifname)).map((l) => l.ifname),
     nftElements: nftElements(),
+    nftNetworkChains: nftNetworkChains(),
     iptables: iptablesState(),
     containerNetns: fs.readdirSync('/run/netns').filter((n) => n.startsWith(ctrPrefix)),
   };
@@ -517,6 +558,7 @@ async function inner(opts) {
   if (final.veths.length) leaks.push(`veths: ${final.veths.join(',')}`);
   if (final.bridgePorts.length) leaks.push(`bridge ports: ${final.bridgePorts.join(',')}`);
   for (const [k, n] of Object.entries(final.nftElements)) if (n) leaks.push(`nft ${k}: ${n} elements`);
+  if (final.nftNetworkChains.length) leaks.push(`nft per-network chains: ${final.nftNetworkChains.join(',')}`);
   if (final.iptables.perContainerChains.length) leaks.push(`iptables chains: ${final.iptables.perContainerChains.join(',')}`);
   if (final.iptables.rulesToContainerChains) leaks.push(`iptables jumps to per-container chains: ${final.iptables.rulesToContainerChains}`);
   if (final.containerNetns.length) leaks.push(`container netns: ${final.containerNetns.join(',')}`);

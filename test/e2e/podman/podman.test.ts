@@ -2,6 +2,8 @@
 // name, static IP/MAC, several networks, connect/disconnect, stop/start, network modes, pods,
 // internal and isolated networks, macvlan, a FORWARD-DROP host, and nothing left behind.
 // Everything runs in a throwaway host netns with private mounts (see podman-env.ts).
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leakedNetns } from '../../helpers/netns';
 import { ensurePodman, HOST_V4, MV_OUT_V4, OUT_V4, PodmanEnv } from './podman-env';
@@ -143,6 +145,58 @@ describe.skipIf(skip !== undefined)('podman with tscni plugins', () => {
     } finally {
       env.exec(['iptables', '-P', 'FORWARD', 'ACCEPT']);
     }
+  });
+
+  // podman sends a container's port mappings to every network it joins (issue 15 part 3): the
+  // same container may publish the port on each; the first attachment receives the traffic and
+  // the port moves to the remaining one when it goes. Both portmap backends (the conflist podman
+  // wrote is switched to iptables for the second run).
+  it.each([
+    ['nftables', 6, 18090],
+    ['iptables', 8, 18092],
+  ] as const)('one container published on two networks (%s): -p with two networks, disconnect, connect; another container is refused; nothing left after rm', (backend, sub, port) => {
+    const [n1, n2] = [`trtp${backend[0]}1`, `trtp${backend[0]}2`];
+    env.ok('network', 'create', '--subnet', `10.89.${sub}.0/24`, n1);
+    env.ok('network', 'create', '--subnet', `10.89.${sub + 1}.0/24`, n2);
+    for (const n of [n1, n2]) {
+      const file = path.join(env.netconf, `${n}.conflist`);
+      const list = JSON.parse(fs.readFileSync(file, 'utf8'));
+      for (const p of list.plugins) if (p.type === 'portmap') p.backend = backend;
+      fs.writeFileSync(file, JSON.stringify(list, null, 2));
+    }
+    const url = (p: number): string => `http://${HOST_V4}:${p}/`;
+    const c = `pp${backend[0]}`;
+    const c2 = `pq${backend[0]}`;
+    env.runServer(c, '--network', `${n1},${n2}`, '-p', `${port}:8000`);
+    expect(env.fetchIn(env.out, url(port))).toBe(true);
+    env.ok('network', 'disconnect', n1, c);
+    expect(env.fetchIn(env.out, url(port))).toBe(true);
+    env.ok('network', 'connect', n1, c);
+    expect(env.fetchIn(env.out, url(port))).toBe(true);
+    env.ok('network', 'disconnect', n2, c);
+    expect(env.fetchIn(env.out, url(port))).toBe(true);
+
+    // another container asking for the same host port is refused, the owner keeps it
+    const other = env.podman('run', '-d', '--name', `${c}x`, '--network', n2, '-p', `${port}:8000`, '--rootfs', env.rootfs, 'httpd', '-f', '-p', '8000', '-h', '/www');
+    expect(other.code).not.toBe(0);
+    env.podman('rm', '-f', '-t', '0', `${c}x`);
+    expect(env.fetchIn(env.out, url(port))).toBe(true);
+
+    // network connect of a container published on one network, then disconnect of the first
+    env.runServer(c2, '--network', n1, '-p', `${port + 1}:8000`);
+    env.ok('network', 'connect', n2, c2);
+    expect(env.fetchIn(env.out, url(port + 1))).toBe(true);
+    env.ok('network', 'disconnect', n1, c2);
+    expect(env.fetchIn(env.out, url(port + 1))).toBe(true);
+
+    const ids = [idOf(c), idOf(c2)];
+    env.ok('rm', '-f', '-t', '0', c, c2);
+    expect(env.fetchIn(env.out, url(port))).toBe(false);
+    expect(env.fetchIn(env.out, url(port + 1))).toBe(false);
+    for (const n of [n1, n2]) env.ok('network', 'rm', n);
+    const rules = `${env.exec(['nft', 'list', 'ruleset']).stdout}\n${env.exec(['iptables-save', '-t', 'nat']).stdout}`;
+    for (const id of ids) expect(rules).not.toContain(id);
+    for (const n of [n1, n2]) expect(rules).not.toContain(`masquerade for network ${n},`);
   });
 
   it('after rm of every container, pod and network nothing of ours is left', () => {
