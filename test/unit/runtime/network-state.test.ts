@@ -8,7 +8,7 @@ import { firewall } from '../../../plugins/firewall/plugin';
 import { hostLocal } from '../../../plugins/host-local/index';
 import { loopback } from '../../../plugins/loopback/index';
 import { macvlan } from '../../../plugins/macvlan/index';
-import { portmap } from '../../../plugins/portmap/plugin';
+import { portmap } from '../../../plugins/portmap';
 import { tuning } from '../../../plugins/tuning/index';
 import { vxlan } from '../../../plugins/vxlan/index';
 import { networkListFromBytes } from '../../../shared/runtime/conf-loader';
