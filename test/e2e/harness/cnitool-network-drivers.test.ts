@@ -5,11 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bin, binDir } from '../../helpers/bins';
 import { createNetns, deleteAllNetns, inNetns, leakedNetns, netnsPath, sh } from '../../helpers/netns';
 import { ping, startTcpServer, tcpRequest } from '../../helpers/traffic';
-import { ensureEtcd, makeLab, type Host } from '../vxlan-etcd/fixture';
+import { ensureEtcd, makeLab, type Host, type Lab } from '../vxlan-etcd/fixture';
 import type { CliRun } from './harness-env';
 import { NetLab, ipOf } from './network-lab';
 
@@ -61,71 +61,103 @@ describe('network create -d macvlan', () => {
 
 const etcdMissing = ensureEtcd();
 
-describe.skipIf(etcdMissing !== undefined)('network create -d vxlan with etcd', () => {
-  it('two hosts create the same network, their containers talk across the overlay, rm leaves nothing', async () => {
-    const lab = await makeLab(2);
-    const dirs = (h: Host): { netconf: string; cache: string; data: string } => {
-      const root = path.dirname(h.dataDir);
-      return { netconf: path.join(root, 'net.d'), cache: path.join(root, 'cache'), data: path.join(root, 'data') };
-    };
-    const cnitool = (h: Host, args: string[]): CliRun => {
-      const d = dirs(h);
-      const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', NETCONFPATH: d.netconf, CNI_CACHE_DIR: d.cache, CNI_PATH: binDir, TSCNI_RUN_DIR: path.join(d.data, 'run') };
-      const r = spawnSync('ip', ['netns', 'exec', h.ns, bin('cnitool'), ...args], { env, encoding: 'utf8', timeout: 60_000 });
-      return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-    };
-    try {
-      const [a, b] = lab.hosts as [Host, Host];
-      for (const h of [a, b]) {
-        const c = cnitool(h, ['network', 'create', '-d', 'vxlan', '-o', `etcd=${lab.etcd.url}`, '-o', 'underlay=und0', '--subnet', '10.60.0.0/24', '-o', `data_dir=${dirs(h).data}`, 'ov']);
-        expect([c.code, c.stdout, c.stderr]).toEqual([0, 'ov\n', '']);
-      }
-      // Both hosts derived the same VNI from the name.
-      const vni = (h: Host): number => JSON.parse(fs.readFileSync(path.join(dirs(h).netconf, 'ov.conflist'), 'utf8')).plugins[0].vni;
-      expect(vni(a)).toBe(vni(b));
+describe.skipIf(etcdMissing !== undefined)('network create -d vxlan', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await makeLab(2);
+  });
+  afterAll(async () => {
+    await lab?.cleanup();
+  });
+  const dirs = (h: Host): { netconf: string; cache: string; data: string } => {
+    const root = path.dirname(h.dataDir);
+    return { netconf: path.join(root, 'net.d'), cache: path.join(root, 'cache'), data: path.join(root, 'data') };
+  };
+  const cnitool = (h: Host, args: string[]): CliRun => {
+    const d = dirs(h);
+    const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', NETCONFPATH: d.netconf, CNI_CACHE_DIR: d.cache, CNI_PATH: binDir, TSCNI_RUN_DIR: path.join(d.data, 'run') };
+    const r = spawnSync('ip', ['netns', 'exec', h.ns, bin('cnitool'), ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  };
+  const add = (h: Host, net: string, ctr: string): any => {
+    const r = cnitool(h, ['add', net, netnsPath(ctr)]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+  /** rm on a host leaves nothing of the network there. */
+  const expectGone = (h: Host, net: string, subnetPrefix: string): void => {
+    const d = dirs(h);
+    expect(fs.existsSync(path.join(d.netconf, `${net}.conflist`))).toBe(false);
+    expect(fs.existsSync(path.join(d.data, 'networks', net))).toBe(false);
+    expect(fs.existsSync(path.join(d.data, 'vxlan', net))).toBe(false);
+    const links = JSON.parse(inNetns(h.ns, ['ip', '-j', 'link', 'show'])).map((l: any) => l.ifname);
+    expect(links).not.toContain(`vx-${net}`);
+    expect(links).not.toContain(`${net}0`);
+    expect(inNetns(h.ns, ['nft', 'list', 'ruleset'])).not.toContain(subnetPrefix);
+  };
 
-      const [c1, c2] = [lab.ctr(), lab.ctr()];
-      const add = (h: Host, ctr: string): any => {
-        const r = cnitool(h, ['add', 'ov', netnsPath(ctr)]);
-        expect(r.code, r.stderr).toBe(0);
-        return JSON.parse(r.stdout);
-      };
-      const r1 = add(a, c1);
-      const r2 = add(b, c2);
-      // CHECK is a sync point: host A learns host B from the store.
-      expect(cnitool(a, ['check', 'ov', netnsPath(c1)]).code).toBe(0);
-      expect(ping(c1, ipOf(r2), { count: 3 })).toBe(true);
-      const srv = await startTcpServer(c2, '0.0.0.0', 80);
-      try {
-        expect(tcpRequest(c1, ipOf(r2), 80)).toBe(ipOf(r1));
-      } finally {
-        srv.stop();
-      }
-      expect(Object.keys(lab.etcd.get('/tscni/vxlan/ov/nodes/'))).toHaveLength(2);
-
-      const busy = cnitool(a, ['network', 'rm', 'ov']);
-      expect(busy.code).toBe(1);
-      expect(busy.stderr).toMatch(/^network ov has active endpoints: cnitool-[0-9a-f]{20}\n$/);
-
-      expect(cnitool(a, ['del', 'ov', netnsPath(c1)]).code).toBe(0);
-      expect(cnitool(b, ['del', 'ov', netnsPath(c2)]).code).toBe(0);
-      for (const h of [a, b]) {
-        const rm = cnitool(h, ['network', 'rm', 'ov']);
-        expect([rm.code, rm.stdout, rm.stderr]).toEqual([0, 'ov\n', '']);
-        const d = dirs(h);
-        expect(fs.readdirSync(d.netconf)).toEqual([]);
-        expect(fs.existsSync(path.join(d.data, 'networks', 'ov'))).toBe(false);
-        expect(fs.existsSync(path.join(d.data, 'vxlan', 'ov'))).toBe(false);
-        const links = JSON.parse(inNetns(h.ns, ['ip', '-j', 'link', 'show'])).map((l: any) => l.ifname);
-        expect(links).not.toContain('vx-ov');
-        expect(links).not.toContain('ov0');
-        expect(inNetns(h.ns, ['nft', 'list', 'ruleset'])).not.toMatch(/10\.60\.0\.|_peers4 \{[^}]*elements/);
-      }
-      // Both hosts left the store: no node record, no claimed block.
-      expect(lab.etcd.get('/tscni/vxlan/ov/nodes/')).toEqual({});
-      expect(lab.etcd.get('/tscni/vxlan/ov/blocks/')).toEqual({});
-    } finally {
-      await lab.cleanup();
+  it('with etcd: two hosts create the same network, their containers talk across the overlay, rm leaves nothing', async () => {
+    const [a, b] = lab.hosts as [Host, Host];
+    for (const h of [a, b]) {
+      const c = cnitool(h, ['network', 'create', '-d', 'vxlan', '-o', `etcd=${lab.etcd.url}`, '-o', 'underlay=und0', '--subnet', '10.60.0.0/24', '-o', `data_dir=${dirs(h).data}`, 'ov']);
+      expect([c.code, c.stdout, c.stderr]).toEqual([0, 'ov\n', '']);
     }
+    // Both hosts derived the same VNI from the name.
+    const vni = (h: Host): number => JSON.parse(fs.readFileSync(path.join(dirs(h).netconf, 'ov.conflist'), 'utf8')).plugins[0].vni;
+    expect(vni(a)).toBe(vni(b));
+
+    const [c1, c2] = [lab.ctr(), lab.ctr()];
+    const r1 = add(a, 'ov', c1);
+    const r2 = add(b, 'ov', c2);
+    // CHECK is a sync point: host A learns host B from the store.
+    expect(cnitool(a, ['check', 'ov', netnsPath(c1)]).code).toBe(0);
+    expect(ping(c1, ipOf(r2), { count: 3 })).toBe(true);
+    const srv = await startTcpServer(c2, '0.0.0.0', 80);
+    try {
+      expect(tcpRequest(c1, ipOf(r2), 80)).toBe(ipOf(r1));
+    } finally {
+      srv.stop();
+    }
+    expect(Object.keys(lab.etcd.get('/tscni/vxlan/ov/nodes/'))).toHaveLength(2);
+
+    const busy = cnitool(a, ['network', 'rm', 'ov']);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toMatch(/^network ov has active endpoints: cnitool-[0-9a-f]{20}\n$/);
+
+    expect(cnitool(a, ['del', 'ov', netnsPath(c1)]).code).toBe(0);
+    expect(cnitool(b, ['del', 'ov', netnsPath(c2)]).code).toBe(0);
+    for (const h of [a, b]) {
+      const rm = cnitool(h, ['network', 'rm', 'ov']);
+      expect([rm.code, rm.stdout, rm.stderr]).toEqual([0, 'ov\n', '']);
+      expectGone(h, 'ov', '10.60.0.');
+    }
+    // Both hosts left the store: no node record, no claimed block.
+    expect(lab.etcd.get('/tscni/vxlan/ov/nodes/')).toEqual({});
+    expect(lab.etcd.get('/tscni/vxlan/ov/blocks/')).toEqual({});
+  });
+
+  it('with a peers file: each host finds its own entry by its underlay address', async () => {
+    const [a, b] = lab.hosts as [Host, Host];
+    const peers = [
+      { name: 'A', underlayIP: a.ip4, nodeRange: { rangeStart: '10.61.0.10', rangeEnd: '10.61.0.59' } },
+      { name: 'B', underlayIP: b.ip4, nodeRange: { rangeStart: '10.61.0.60', rangeEnd: '10.61.0.109' } },
+    ];
+    const file = path.join(lab.tmp, 'peers.json');
+    fs.writeFileSync(file, JSON.stringify(peers));
+    for (const h of [a, b]) {
+      const c = cnitool(h, ['network', 'create', '-d', 'vxlan', '-o', `peers=${file}`, '-o', 'underlay=und0', '--subnet', '10.61.0.0/24', '-o', `data_dir=${dirs(h).data}`, 'st']);
+      expect([c.code, c.stderr]).toEqual([0, '']);
+      const conf = JSON.parse(fs.readFileSync(path.join(dirs(h).netconf, 'st.conflist'), 'utf8')).plugins[0];
+      expect(conf.underlay).toEqual({ interface: 'und0', address: h.ip4 });
+    }
+    const [c1, c2] = [lab.ctr(), lab.ctr()];
+    const r1 = add(a, 'st', c1);
+    const r2 = add(b, 'st', c2);
+    expect(ipOf(r1)).toBe('10.61.0.10');
+    expect(ipOf(r2)).toBe('10.61.0.60');
+    expect(ping(c1, ipOf(r2), { count: 3 })).toBe(true);
+    expect(cnitool(a, ['network', 'rm', '--force', 'st']).code).toBe(0);
+    expect(cnitool(b, ['network', 'rm', '--force', 'st']).code).toBe(0);
+    for (const h of [a, b]) expectGone(h, 'st', '10.61.0.');
   });
 });
