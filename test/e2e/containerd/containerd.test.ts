@@ -9,25 +9,25 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binDir } from '../../helpers/bins';
 import { leakedNetns } from '../../helpers/netns';
+import { aptInstall, skipWithout } from '../../helpers/prereq';
 import { HOST_V4, PodmanEnv } from '../podman/podman-env';
 
-function why(): string | undefined {
-  if (spawnSync('sh', ['-c', 'command -v containerd && command -v containerd-shim-runc-v2 && command -v ctr']).status !== 0) {
-    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'containerd', 'runc', 'busybox-static'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 300_000 });
-  }
-  if (spawnSync('sh', ['-c', 'command -v containerd && command -v containerd-shim-runc-v2 && command -v ctr']).status !== 0) return 'containerd suite skipped: containerd 1.6 (Debian package containerd) cannot be installed';
-  if (!fs.existsSync('/bin/busybox') || spawnSync('sh', ['-c', 'command -v runc']).status !== 0) return 'containerd suite skipped: runc / busybox-static missing';
-  if (!fs.existsSync(path.join(binDir, 'portmap'))) return `containerd suite skipped: no build in ${binDir}`;
-  try {
-    require.resolve('@grpc/grpc-js');
-    require.resolve('@grpc/proto-loader');
-  } catch {
-    return 'containerd suite skipped: @grpc/grpc-js / @grpc/proto-loader not installed';
-  }
-  return undefined;
+const hasContainerd = (): boolean => spawnSync('sh', ['-c', 'command -v containerd && command -v containerd-shim-runc-v2 && command -v ctr && command -v runc']).status === 0 && fs.existsSync('/bin/busybox');
+
+/**
+ * What is missing from the machine (installed on demand), or undefined. Only packages the suite
+ * may install count as missing; anything else (no build, the declared gRPC dev dependencies
+ * absent) is an error and fails the suite instead of skipping it.
+ */
+function missingPrereqs(): string | undefined {
+  if (!fs.existsSync(path.join(binDir, 'portmap'))) throw new Error(`no build in ${binDir}: run npm run build first`);
+  require.resolve('@grpc/grpc-js');
+  require.resolve('@grpc/proto-loader');
+  if (hasContainerd()) return undefined;
+  const log = aptInstall(['containerd', 'runc', 'busybox-static']);
+  return hasContainerd() ? undefined : `containerd 1.6, runc and busybox-static (Debian packages containerd runc busybox-static) cannot be installed:\n${log}`;
 }
-const skip = why();
-if (skip) console.warn(skip);
+const skip = skipWithout('containerd suite', missingPrereqs());
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -45,7 +45,7 @@ function pauseImage(dir: string, rootfs: string): string {
   return out;
 }
 
-describe.skipIf(skip !== undefined)('containerd CRI with tscni plugins', () => {
+describe.skipIf(skip)('containerd CRI with tscni plugins', () => {
   let env: PodmanEnv;
   let daemon: ChildProcess | undefined;
   let cri: any;

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { binDir } from '../../helpers/bins';
 import { createNetns, deleteNetns, inNetns } from '../../helpers/netns';
+import { aptInstall } from '../../helpers/prereq';
 
 export const HOST_V4 = '192.168.91.1';
 export const OUT_V4 = '192.168.91.2';
@@ -24,17 +25,17 @@ function has(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 }
 
-/** Installs what the suite needs when missing; returns why it cannot run, or undefined. */
+/**
+ * Installs what the suite needs when missing; returns what is still missing, or undefined.
+ * A missing build is not a prerequisite but an error: it throws.
+ */
 export function ensurePodman(): string | undefined {
+  if (!fs.existsSync(path.join(binDir, 'firewall'))) throw new Error(`no build in ${binDir}: run npm run build first`);
   const missing = () => [!has('podman') && 'podman', !has('runc') && 'runc', !fs.existsSync('/bin/busybox') && 'busybox-static', !fs.existsSync('/usr/libexec/podman/catatonit') && 'catatonit'].filter(Boolean);
-  if (missing().length) {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], { env, encoding: 'utf8', timeout: 300_000 });
-  }
+  if (!missing().length) return undefined;
+  const log = aptInstall(PACKAGES);
   const still = missing();
-  if (still.length) return `podman suite skipped: cannot install ${still.join(', ')} (apt-get install -y --no-install-recommends ${PACKAGES.join(' ')})`;
-  if (!fs.existsSync(path.join(binDir, 'firewall'))) return `podman suite skipped: no build in ${binDir}`;
-  return undefined;
+  return still.length ? `cannot install ${still.join(', ')}:\n${log}` : undefined;
 }
 
 export interface Run {

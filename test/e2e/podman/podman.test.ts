@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leakedNetns } from '../../helpers/netns';
+import { skipWithout } from '../../helpers/prereq';
 import { ensurePodman, HOST_V4, MV_OUT_V4, OUT_V4, PodmanEnv } from './podman-env';
 
-const skip = ensurePodman();
-if (skip) console.warn(skip);
+const skip = skipWithout('podman suite', ensurePodman());
 
-describe.skipIf(skip !== undefined)('podman with tscni plugins', () => {
+describe.skipIf(skip)('podman with tscni plugins', () => {
   let env: PodmanEnv;
   beforeAll(async () => {
     env = new PodmanEnv();

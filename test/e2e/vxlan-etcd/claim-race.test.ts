@@ -9,9 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetns, deleteAllNetns, leakedNetns } from '../../helpers/netns';
 import { ensureEtcd, startEtcd, type Etcd } from './fixture';
+import { skipWithout } from '../../helpers/prereq';
 
-const missing = ensureEtcd();
-if (missing) console.warn(`vxlan-etcd race test skipped: ${missing}`);
+const missing = skipWithout('vxlan-etcd race test', ensureEtcd());
 
 let ns: string;
 let etcd: Etcd | undefined;
@@ -58,7 +58,7 @@ async function race(network: string, racers: number, len: number, kind: 'subnet'
   return Promise.all(Array.from({ length: racers }, (_, i) => claimant(network, `node${i}`, len, kind)));
 }
 
-describe.skipIf(!!missing)('claiming a slice under contention (real etcd, one process per claimant)', () => {
+describe.skipIf(missing)('claiming a slice under contention (real etcd, one process per claimant)', () => {
   it('never hands the same subnet to two hosts, round after round', async () => {
     for (let round = 0; round < 10; round++) {
       const network = `10.${100 + round}.0.0/21`;

@@ -10,9 +10,9 @@ import { bin, repoRoot } from '../../helpers/bins';
 import { leakedNetns, netnsPath } from '../../helpers/netns';
 import { ping } from '../../helpers/traffic';
 import { ensureEtcd, eventually, fdb, makeLab, routes, type Host, type Lab } from './fixture';
+import { skipWithout } from '../../helpers/prereq';
 
-const missing = ensureEtcd();
-if (missing) console.warn(`vxlan-etcd examples skipped: ${missing}`);
+const missing = skipWithout('vxlan-etcd examples', ensureEtcd());
 
 const dir = path.join(repoRoot, 'conf-examples', 'vxlan');
 let lab: Lab;
@@ -45,7 +45,7 @@ function install(host: Host, file: string): { list: any; conf: any; cnitool(args
   };
 }
 
-describe.skipIf(!!missing)('conf-examples/vxlan/*-etcd.conflist (mutual TLS to etcd)', () => {
+describe.skipIf(missing)('conf-examples/vxlan/*-etcd.conflist (mutual TLS to etcd)', () => {
   for (const mode of ['l3', 'l2'] as const) {
     it(`${mode}-etcd on two hosts through cnitool with the agent: add, traffic, check, del`, async () => {
       const [h1, h2] = lab.hosts as [Host, Host];

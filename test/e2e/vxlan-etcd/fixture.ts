@@ -8,15 +8,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { bin, cniEnv, run, type RunResult } from '../../helpers/bins';
 import { createNetns, deleteAllNetns, inNetns, netnsPath, sh } from '../../helpers/netns';
+import { aptInstall } from '../../helpers/prereq';
 
 export const PREFIX = 'tet';
 
 /** etcd-server from Debian; installed on demand. Returns why it cannot run, if it cannot. */
 export function ensureEtcd(): string | undefined {
   if (spawnSync('etcd', ['--version']).status === 0) return undefined;
-  const r = spawnSync('apt-get', ['install', '-y', 'etcd-server'], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const log = aptInstall(['etcd-server'], { recommends: true });
   if (spawnSync('etcd', ['--version']).status === 0) return undefined;
-  return `etcd is not installed and "apt-get install -y etcd-server" failed: ${(r.stderr || r.stdout || '').slice(-300)}`;
+  return `etcd is not installed and cannot be installed:\n${log}`;
 }
 
 export interface Etcd {

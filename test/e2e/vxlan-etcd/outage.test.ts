@@ -5,9 +5,9 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { leakedNetns } from '../../helpers/netns';
 import { ping } from '../../helpers/traffic';
 import { ensureEtcd, eventually, fdb, ipOf, makeLab, routes, storeConf, type Host, type Lab } from './fixture';
+import { skipWithout } from '../../helpers/prereq';
 
-const missing = ensureEtcd();
-if (missing) console.warn(`vxlan-etcd outage test skipped: ${missing}`);
+const missing = skipWithout('vxlan-etcd outage test', ensureEtcd());
 
 let lab: Lab;
 beforeEach(async () => {
@@ -18,7 +18,7 @@ afterAll(() => expect(leakedNetns()).toEqual([]));
 
 const subnetRoutes = (h: Host): string[] => routes(h.ns, 'vx-tetnet').filter((r) => r.gateway).map((r) => r.dst).sort();
 
-describe.skipIf(!!missing)('vxlan + etcd: the store goes away and comes back', () => {
+describe.skipIf(missing)('vxlan + etcd: the store goes away and comes back', () => {
   it('DEL succeeds, ADD fails with 11, STATUS 50, known peers stay programmed; recovery after restart', async () => {
     const [A, B] = lab.hosts as [Host, Host];
     const conf = (h: Host): Record<string, unknown> => storeConf(lab, h, 'l3');

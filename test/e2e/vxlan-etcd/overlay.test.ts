@@ -4,9 +4,9 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { leakedNetns } from '../../helpers/netns';
 import { ping } from '../../helpers/traffic';
 import { ensureEtcd, eventually, fdb, ipOf, makeLab, routes, storeConf, type Host, type Lab } from './fixture';
+import { skipWithout } from '../../helpers/prereq';
 
-const missing = ensureEtcd();
-if (missing) console.warn(`vxlan-etcd e2e skipped: ${missing}`);
+const missing = skipWithout('vxlan-etcd e2e', ensureEtcd());
 
 let lab: Lab;
 beforeEach(async () => {
@@ -34,7 +34,7 @@ function expectAllPairs(cs: Attached[]): void {
 
 const subnetRoutes = (h: Host): string[] => routes(h.ns, 'vx-tetnet').filter((r) => r.gateway).map((r) => r.dst).sort();
 
-describe.skipIf(!!missing)('vxlan + etcd, l3', () => {
+describe.skipIf(missing)('vxlan + etcd, l3', () => {
   it('hosts join one by one with no static peers, claim distinct subnets, and all containers reach each other', async () => {
     const [A, B, C] = lab.hosts as [Host, Host, Host];
     const agents = lab.hosts.map((h) => lab.agent(h, storeConf(lab, h, 'l3')));
@@ -105,7 +105,7 @@ describe.skipIf(!!missing)('vxlan + etcd, l3', () => {
   });
 });
 
-describe.skipIf(!!missing)('vxlan + etcd, l2', () => {
+describe.skipIf(missing)('vxlan + etcd, l2', () => {
   it('hosts claim distinct blocks of the shared subnet and all containers reach each other', async () => {
     const [A, B, C] = lab.hosts as [Host, Host, Host];
     for (const h of lab.hosts) lab.agent(h, storeConf(lab, h, 'l2'));
