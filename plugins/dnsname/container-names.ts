@@ -1,6 +1,7 @@
 // The names a container publishes: its own name from CNI_ARGS K8S_POD_NAME (podman and
 // Kubernetes runtimes set it), and aliases from the `aliases` capability. podman sends the
-// capability as {"<network>": ["alias", …]}; CONVENTIONS.md describes a plain list; both work.
+// capability as {"<network>": ["alias", …]}; the CNI project's CONVENTIONS.md
+// (containernetworking/cni) describes a plain list; both work.
 // Without K8S_POD_NAME the first alias is the name.
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { labelProblem, sameName } from '../../shared/dns';

@@ -1,6 +1,7 @@
 // A one-question UDP resolver: enough to ask a server whether it serves a name. It runs in the
 // netns of the calling thread's process, so callers in a netns must run it as a child process
-// there (see test helpers), never after setns on the main thread (DESIGN §3).
+// there (see test helpers), never after setns on the main thread: a query awaits its answer,
+// and a thread inside a netns must come back before anything awaits.
 import type * as Dgram from 'node:dgram';
 import { isIPv6 } from './ip';
 import { decodeResponse, encodeQuery, type Response } from './wire';

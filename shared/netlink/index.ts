@@ -1,5 +1,6 @@
 // The netlink layer's public entry: one Netlink object per network namespace, every call
-// synchronous (callers may be inside setns on the main thread, DESIGN §3).
+// synchronous: callers may be inside setns on the main thread, and setns moves only that
+// thread, so nothing may wait for the event loop or the thread pool in between.
 import { withNetns } from '../netns/netns';
 import * as addr from './addr';
 import * as bridge from './bridge';

@@ -1,6 +1,7 @@
 // One netlink socket (NETLINK_ROUTE unless told otherwise): synchronous request/ack, dump and
 // batch, matched by sequence number.
-// The socket is bound in the netns of the thread that opened it and stays there (DESIGN §3),
+// The socket is bound in the netns of the thread that opened it and stays there (a socket's
+// netns is fixed at creation),
 // so a caller may open it inside withNetns and keep using it after coming back.
 import { libc } from '../sys/libc';
 import {

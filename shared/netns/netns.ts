@@ -1,6 +1,7 @@
 // Runs a synchronous function inside a network namespace and always comes back.
 // setns(2) moves only the calling thread, and Node's thread pool stays behind: so the function
-// must not await or start async I/O (see DESIGN §3). Sockets opened inside stay bound to the netns.
+// must not await or start async I/O: that would run on a thread still in the host netns.
+// Sockets opened inside stay bound to the netns.
 import fs from 'node:fs';
 import { CLONE_NEWNET, SysError, check, libc } from '../sys/libc';
 

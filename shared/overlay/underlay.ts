@@ -1,5 +1,6 @@
 // The underlay: the host interface and address VXLAN packets leave from. Resolved explicitly
-// every time because the kernel's defaults are traps (no `dev` = MTU 1500; DESIGN ref §2.2).
+// every time because the kernel's defaults are traps: a vxlan device created without `dev`
+// gets MTU 1500 whatever the underlay's MTU.
 import type { Link, Netlink } from '../netlink';
 import { canonicalIp, ipFamily, type Family } from './addr';
 

@@ -79,7 +79,7 @@ export class World {
     sh(['ip', '-n', this.host, 'link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name]);
     sh(['ip', '-n', this.host, 'link', 'set', hostVeth, 'master', 'br0', 'up']);
     // bridge hairpinMode: with br_netfilter the DNATed hairpin frame is bridged back out of the
-    // port it came from, which the bridge only allows in hairpin mode (reference §5 item 7).
+    // port it came from, which the bridge only allows in hairpin mode.
     sh(['ip', '-n', this.host, 'link', 'set', hostVeth, 'type', 'bridge_slave', 'hairpin', 'on']);
     const c: Container = { name, path: netnsPath(name), v4: `10.88.0.${n}`, v6: `fd88::${n}`, hostVeth };
     const x = (...a: string[]): string => inNetns(name, a);

@@ -1,4 +1,5 @@
-// cnitool add/check/del/status against the reference Go plugins, checked like reference §6:
+// cnitool add/check/del/status against the reference Go plugins, checked like the measured Go
+// cnitool run in test/unit/runtime/fixtures.ts:
 // output bytes, cache file field by field, host-local files and kernel state.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ describe('cnitool add / check / status / del with the reference plugins', () => 
     expect(addrsOf(host, 'thnbr1')).toEqual(['10.231.1.1/24']);
   });
 
-  it('writes the libcni cache file, field by field as in reference §6', () => {
+  it('writes the libcni cache file, field by field as the Go cnitool wrote it (fixtures.ts)', () => {
     const file = h.cacheFile('thnpm', cid);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.statSync(`${h.cache}/results`).mode & 0o777).toBe(0o700);

@@ -1,5 +1,6 @@
 // A private CNI world for harness tests: config dir, cache dir and host-local dataDir under a
-// temp dir, a throwaway "host" netns to run cnitool in (like reference §6), and helpers to
+// temp dir, a throwaway "host" netns to run cnitool in (as in the measured run of
+// test/unit/runtime/fixtures.ts), and helpers to
 // read kernel state. The reference Go plugins in /usr/lib/cni do the networking.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

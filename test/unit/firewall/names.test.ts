@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { belongsToNetwork, dnatChainName, masqChainName, nftNetworkId, ownerTag } from '../../../shared/firewall/names';
 
 describe('firewall names', () => {
-  it('reproduces the chain names measured from the reference plugins (§6)', () => {
+  it('reproduces the chain names measured from the reference plugins (the anchornet run of test/unit/runtime/fixtures.ts)', () => {
     expect(masqChainName('anchornet', 'cnitool-a5831365d127c410296b')).toBe('CNI-defe99b4383a58de1711724c');
     expect(dnatChainName('anchornet', 'cnitool-a5831365d127c410296b')).toBe('CNI-DN-defe99b4383a58de17117');
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { absoluteNetns, containerIdFromNetns, goGetwd } from '../../../shared/runtime/container-id';
 
 describe('container id derived from the netns path', () => {
-  it('matches the id the Go cnitool derived (reference §6)', () => {
+  it('matches the id the Go cnitool derived (test/unit/runtime/fixtures.ts)', () => {
     expect(containerIdFromNetns('/run/netns/anch-ctr')).toBe('cnitool-a5831365d127c410296b');
   });
 
