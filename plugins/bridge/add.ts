@@ -80,7 +80,7 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
     if (isGateway && result.ips?.length) {
       let gwLink = bridge;
       if (c.vlan) {
-        gwLink = ensureVlanGatewayLink(nl, bridge, c.vlan, c.mtu, randomVethName());
+        gwLink = ensureVlanGatewayLink(nl, bridge, c.vlan, c.mtu, randomVethName(), c.preserveDefaultVlan);
         extraIfaces.push({ name: gwLink.name, mac: gwLink.mac });
       }
       ensureGatewayAddrs(nl, gwLink, result.ips, c.forceAddress);

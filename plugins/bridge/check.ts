@@ -45,6 +45,9 @@ export async function cmdCheck(ctx: Context<BridgeConf>): Promise<void> {
     const hostVeth = peerIndex ? nl.linkByIndex(peerIndex) : undefined;
     if (!hostVeth) fail(`the host end of ${ctx.env.ifname} was not found`);
     if (hostVeth!.master !== br.index) fail(`host veth ${hostVeth!.name} is not attached to bridge ${c.bridge}`);
+    // The host end is listed by name without a sandbox (ADD's second interface): its MAC too.
+    const hostIface = ifaces.find((i) => !i.sandbox && i.name === hostVeth!.name);
+    if (hostIface?.mac && hostVeth!.mac !== hostIface.mac.toLowerCase()) fail(`host veth ${hostVeth!.name} MAC is ${hostVeth!.mac}, prevResult says ${hostIface.mac}`);
     for (const ip of prev.ips ?? []) {
       if (ip.interface !== undefined && ip.interface !== ctrIdx) continue;
       if (!addrs.includes(ip.address)) fail(`address ${ip.address} is missing on ${ctx.env.ifname}`);

@@ -26,7 +26,9 @@ export const bridgeSchema = netConfSchema.extend({
   promiscMode: z.boolean().default(false),
   vlan: z.number().int().default(0),
   vlanTrunk: z.array(trunkEntry).optional(),
-  preserveDefaultVlan: z.boolean().default(false),
+  // true: VLAN 1 stays on the port next to `vlan`/`vlanTrunk`, as the reference 1.1.1 (which never
+  // removed it) and 1.3–1.7 (default true) do; 1.8 changed the default to false (README).
+  preserveDefaultVlan: z.boolean().default(true),
   enabledad: z.boolean().default(false),
   macspoofchk: z.boolean().default(false),
   disableContainerInterface: z.boolean().default(false),
@@ -51,6 +53,8 @@ export function validateBridgeConf(c: BridgeConf): { trunk: VlanRange[] } {
   if (c.disableContainerInterface && c.ipam?.type) {
     throw bad('cannot use IPAM when the container interface is disabled: fields "disableContainerInterface", "ipam"');
   }
+  // An access port or a trunk, not both: the reference (1.3–1.7) refuses the pair the same way.
+  if (c.vlan !== 0 && c.vlanTrunk?.length) throw bad('cannot set vlan and vlanTrunk at the same time: fields "vlan", "vlanTrunk"');
   const trunk: VlanRange[] = [];
   for (const [i, t] of (c.vlanTrunk ?? []).entries()) {
     if (t.id !== undefined) {

@@ -5,6 +5,7 @@ import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { IPConfig } from '../../shared/cni/result';
 import { isNetlinkError, type Link, type Netlink } from '../../shared/netlink';
 import { sysctlEnsure } from '../../shared/sys/sysctl';
+import { applyPortVlans } from './vlan';
 
 function sameSubnet(a: string, b: string): boolean {
   const [pa, la] = ipaddr.parseCIDR(a);
@@ -54,9 +55,10 @@ export function enableForwarding(ips: IPConfig[]): void {
 
 /**
  * With a vlan, the gateway lives on a host veth named <bridge>.<vlan> whose peer is an access
- * port of that vlan on the bridge (as the reference does); created once, shared by containers.
+ * port of that vlan on the bridge (as the reference does, preserveDefaultVlan included); created
+ * once, shared by containers.
  */
-export function ensureVlanGatewayLink(nl: Netlink, bridge: Link, vlan: number, mtu: number, peerName: string): Link {
+export function ensureVlanGatewayLink(nl: Netlink, bridge: Link, vlan: number, mtu: number, peerName: string, preserveDefaultVlan: boolean): Link {
   const name = `${bridge.name}.${vlan}`;
   const existing = nl.linkByName(name);
   if (existing) return existing;
@@ -64,8 +66,7 @@ export function ensureVlanGatewayLink(nl: Netlink, bridge: Link, vlan: number, m
   nl.linkAdd({ name, kind: 'veth', mtu: mtu || undefined, veth: { peerName, peerMtu: mtu || undefined } });
   const peer = nl.linkByName(peerName)!;
   nl.linkSetMaster(peer.index, bridge.index);
-  for (const e of nl.bridgeVlanList(peer.index)) nl.bridgeVlanDel(peer.index, e.vid);
-  nl.bridgeVlanAdd(peer.index, vlan, { pvid: true, untagged: true });
+  applyPortVlans(nl, peer.index, { vlan, trunk: [], preserveDefaultVlan });
   nl.linkSetUp(peer.index);
   const link = nl.linkByName(name)!;
   nl.linkSetUp(link.index);

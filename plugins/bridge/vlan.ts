@@ -10,12 +10,16 @@ export interface PortVlans {
 
 export const usesVlans = (v: PortVlans): boolean => v.vlan !== 0 || v.trunk.length > 0;
 
-export function applyPortVlans(nl: Netlink, portIndex: number, v: PortVlans): void {
+/** The narrow part of Netlink this needs (a fake in unit tests). */
+export type VlanOps = Pick<Netlink, 'bridgeVlanList' | 'bridgeVlanDel' | 'bridgeVlanAdd'>;
+
+export function applyPortVlans(nl: VlanOps, portIndex: number, v: PortVlans): void {
   if (!usesVlans(v)) return;
   if (!v.preserveDefaultVlan) {
     for (const e of nl.bridgeVlanList(portIndex)) nl.bridgeVlanDel(portIndex, e.vid);
   }
-  // With a trunk and no access vlan, native vlan 1 stays the untagged one (reference behaviour).
+  // Without preserveDefaultVlan the port loses the VLAN 1 the kernel gave it; a trunk still gets 1
+  // back as its native (PVID, untagged) vlan, as the reference 1.8 does, so untagged frames pass.
   const native = v.vlan || (v.trunk.length ? 1 : 0);
   if (native) nl.bridgeVlanAdd(portIndex, native, { pvid: true, untagged: true });
   for (const r of v.trunk) {
