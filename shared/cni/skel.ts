@@ -9,6 +9,7 @@ import { log, setLogPrefix } from './log';
 import { validateNetworkName } from './names';
 import { parseConfig, validAttachments, type Attachment, type NetConf } from './netconf';
 import { toCurrent, toVersion, type Result } from './result';
+import { vetNetnsPath } from '../netns/sandbox';
 import { readStdin, parseJsonObject } from './stdin';
 import { ALL_VERSIONS, CURRENT_VERSION, atLeast, requireSupported } from './version';
 
@@ -97,6 +98,7 @@ export async function dispatch<C extends NetConf>(plugin: Plugin<C>, env: CniEnv
   if ((cmd === 'ADD' || cmd === 'DEL' || cmd === 'CHECK') && env.netns && !env.netnsOverride && sameNetns(env.netns)) {
     throw new CniError(ErrorCode.InvalidNetns, "plugin's netns and netns from CNI_NETNS should not be the same");
   }
+  if ((cmd === 'ADD' || cmd === 'CHECK') && env.netns) vetNetnsPath(env.netns);
   const conf = parseConfig(plugin.schema, json);
   const ctx: Context<C> = { env, conf, raw: stdin, json, cniVersion, cniArgs: parseCniArgs(env.args) };
   if (json.prevResult !== undefined && json.prevResult !== null && cmd !== 'STATUS' && cmd !== 'GC') {

@@ -12,6 +12,8 @@ export interface Libc {
   close(fd: number): number;
   setns(fd: number, nstype: number): number;
   flock(fd: number, op: number): number;
+  /** ioctl without an argument (NS_GET_NSTYPE and the like). */
+  ioctl(fd: number, request: number): number;
   errno(): number;
 }
 
@@ -31,6 +33,7 @@ export function libc(): Libc {
     close: c.func('int close(int)'),
     setns: c.func('int setns(int, int)'),
     flock: c.func('int flock(int, int)'),
+    ioctl: c.func('int ioctl(int, unsigned long, ...)'),
     errno: () => k.errno(),
   };
   return lib;
@@ -55,3 +58,5 @@ export function check(op: string, rc: number): number {
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
 export const CLONE_NEWNET = 0x40000000;
+/** ioctl(2) on a namespace fd: returns its CLONE_NEW* type (linux/nsfs.h, since Linux 4.11). */
+export const NS_GET_NSTYPE = 0xb703;

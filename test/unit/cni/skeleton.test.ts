@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseCniArgs, pickCniArgs } from '../../../shared/cni/args';
@@ -6,6 +9,7 @@ import { CniError } from '../../../shared/cni/error';
 import { interfaceNameProblem, validateContainerId, validateNetworkName } from '../../../shared/cni/names';
 import { netConfSchema, parseConfig, validAttachments } from '../../../shared/cni/netconf';
 import { runPlugin, type Plugin } from '../../../shared/cni/skel';
+import { NotANetnsError, openNetns } from '../../../shared/netns/netns';
 import { compareVersions, requireSupported, resultFamily } from '../../../shared/cni/version';
 
 function codeOf(fn: () => unknown): number | undefined {
@@ -162,6 +166,39 @@ describe('skeleton dispatch', () => {
     const env = { ...base, CNI_COMMAND: 'ADD', CNI_NETNS: '/proc/self/ns/net' };
     expect((await call(env, { cniVersion: '1.0.0', name: 'n' })).json.code).toBe(8);
     expect((await call({ ...env, CNI_NETNS_OVERRIDE: '1' }, { cniVersion: '1.0.0', name: 'n' })).code).toBe(0);
+  });
+  it('refuses a CNI_NETNS that is not a network namespace (code 4, naming it) on ADD/CHECK; DEL goes on', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skel-netns-'));
+    const before = calls.length;
+    try {
+      const file = path.join(dir, 'file');
+      const empty = path.join(dir, 'empty');
+      fs.writeFileSync(file, 'x');
+      fs.writeFileSync(empty, '');
+      const cases: [string, RegExp][] = [
+        [file, /is not a network namespace: it is a regular file$/],
+        [empty, /is not a network namespace: it is an empty regular file/],
+        [dir, /is not a network namespace: it is a directory$/],
+        ['/proc/self/ns/pid', /is not a network namespace: it is a pid namespace$/],
+      ];
+      for (const [netns, msg] of cases) {
+        for (const cmd of ['ADD', 'CHECK']) {
+          const r = await call({ ...base, CNI_COMMAND: cmd, CNI_NETNS: netns }, { cniVersion: '1.1.0', name: 'n' });
+          expect(r.json, `${cmd} ${netns}`).toMatchObject({ code: 4, msg: expect.stringMatching(msg) });
+          expect(r.json.msg).toContain(`CNI_NETNS "${netns}"`);
+        }
+        // DEL cannot enter it either, but has nothing to create: the plugin cleans up the host side
+        expect((await call({ ...base, CNI_COMMAND: 'DEL', CNI_NETNS: netns }, { cniVersion: '1.1.0', name: 'n' })).code).toBe(0);
+      }
+      expect(calls.slice(before).filter((c) => c !== 'del')).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('openNetns: a namespace of another type is refused before setns', () => {
+    expect(() => openNetns('/proc/self/ns/pid')).toThrow(/CNI_NETNS "\/proc\/self\/ns\/pid" is not a network namespace: it is a pid namespace$/);
+    expect(() => openNetns('/proc/self/ns/uts')).toThrow(NotANetnsError);
+    fs.closeSync(openNetns('/proc/self/ns/net'));
   });
   it('VERSION ignores stdin; no command prints the about line', async () => {
     const v = await call({ CNI_COMMAND: 'VERSION' }, 'garbage');
