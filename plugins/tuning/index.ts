@@ -6,6 +6,7 @@ import { cmdCheck } from './check';
 import { tuningSchema, type TuningConf } from './config';
 import { cmdDel } from './del';
 import { cmdGc } from './gc';
+import { cmdStatus } from './status';
 
 export const tuning: Plugin<TuningConf> = {
   name: 'tuning',
@@ -14,6 +15,7 @@ export const tuning: Plugin<TuningConf> = {
   add: cmdAdd,
   del: cmdDel,
   check: cmdCheck,
+  status: (ctx) => cmdStatus(ctx),
   gc: cmdGc,
 };
 

@@ -158,7 +158,7 @@ describe('tuning: interface settings', () => {
   });
 });
 
-describe('tuning: DEL and GC', () => {
+describe('tuning: DEL, GC and STATUS', () => {
   it('DEL with the netns gone succeeds and forgets the saved state', () => {
     expect(tuning('ADD', conf({ mtu: 1400 })).code).toBe(0);
     expect(stateFiles()).toHaveLength(1);
@@ -175,6 +175,19 @@ describe('tuning: DEL and GC', () => {
     const gc = run('tuning', { netns: host, env: cniEnv('GC'), stdin: { cniVersion: '1.1.0', name: 'tnet', type: 'tuning', dataDir, 'cni.dev/valid-attachments': [{ containerID: 'ctr-2', ifname: 'eth0' }] } });
     expect(gc.code, gc.stdout).toBe(0);
     expect(stateFiles()).toEqual(['ctr-2_eth0.json']);
+  });
+
+  it('STATUS is 0 on a usable dataDir and 50 naming it when a file blocks it, creating nothing', () => {
+    const status = (c: Record<string, unknown>): RunResult => run('tuning', { netns: host, env: cniEnv('STATUS'), stdin: c });
+    const ok = status(conf({}, null));
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(fs.existsSync(dataDir)).toBe(false);
+    fs.writeFileSync(dataDir, 'not a directory');
+    const bad = status(conf({}, null));
+    expect(bad.code).not.toBe(0);
+    expect(bad.json).toMatchObject({ code: 50, msg: expect.stringContaining(`dataDir ${dataDir}`) });
+    // ADD agrees: it cannot save the originals there
+    expect(tuning('ADD', conf({ mtu: 1400 })).code).not.toBe(0);
   });
 });
 
