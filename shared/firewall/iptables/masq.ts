@@ -1,4 +1,5 @@
-// iptables masquerade for bridge ipMasq, in the reference layout (measured, reference §6):
+// iptables masquerade for bridge ipMasq, in the reference layout (measured from the reference
+// bridge 1.1.1; test/unit/firewall/names.test.ts pins the chain names):
 //   POSTROUTING -s <ip>/<32|128> -m comment --comment 'name: "<net>" id: "<cid>"' -j CNI-<24hex>
 //   CNI-<24hex> -d <subnet> ... -j ACCEPT ; CNI-<24hex> ! -d <multicast> ... -j MASQUERADE
 import { CniError, ErrorCode } from '../../cni/error';

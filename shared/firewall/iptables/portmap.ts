@@ -1,4 +1,5 @@
-// iptables portmap in the reference layout (reference §2.3/§6), table nat per family:
+// iptables portmap in the reference layout (measured from the reference portmap 1.1.1),
+// table nat per family:
 //   PREROUTING/OUTPUT -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT
 //   CNI-HOSTPORT-DNAT -p <proto> -m comment --comment 'dnat name: "<net>" id: "<cid>"' -m multiport --dports <p,…> -j CNI-DN-<21hex>
 //   CNI-DN-<21hex>: per mapping the SETMARK rules (snat) then the DNAT rule
