@@ -10,15 +10,15 @@
 //   5. the config file.
 // A failing step stops the removal before the config goes, so it can be retried.
 import fs from 'node:fs';
+import path from 'node:path';
 import { stopServer } from '../dns/server';
 import { networkFiles } from '../dns/state-dir';
 import { Netlink } from '../netlink';
 import { cacheDirFromEnv, listCachedAttachments, type CachedAttachment } from './cache';
 import type { NetworkList } from './conf-loader';
 import { readLeases } from './leases';
-import { CniRuntime } from './list-ops';
+import type { CniRuntime } from './list-ops';
 import { bridgeNames, dnsnameStateDirs, hostLocalStoreDirs } from './network-state';
-import path from 'node:path';
 
 export class NetworkBusyError extends Error {}
 

@@ -6,13 +6,13 @@ import fs from 'node:fs';
 import { parseConfig } from '../../../shared/cni/netconf';
 import { Netlink } from '../../../shared/netlink';
 import { networkDir } from '../../../shared/overlay/state';
+import { openStore } from '../../../shared/overlay/store/etcd';
+import { leaveNetwork } from '../../../shared/overlay/store/membership';
 import { cacheDirFromEnv } from '../../../shared/runtime/cache';
 import { ConfigError, NoConfigsFoundError, NotFoundError, listNetworks, loadNetworkList, type NetworkList } from '../../../shared/runtime/conf-loader';
 import { endpointIds, networkEndpoints, removeNetwork } from '../../../shared/runtime/network-remove';
 import { isCreatedNetwork } from '../../../shared/runtime/network-state';
 import { teardownIfIdle } from '../../vxlan/overlay';
-import { runLeave } from '../../vxlan-sync/agent';
-import { vxlanConfOf } from '../../vxlan-sync/conf-file';
 import { validateVxlanConf, vxlanSchema } from '../../../shared/overlay/config';
 import { CliError, type CliIo } from '../cli-io';
 import { parseRmArgs } from '../create/flags';
@@ -36,7 +36,13 @@ async function vxlanTeardown(list: NetworkList, force: boolean, note: (s: string
     const o = validateVxlanConf(parseConfig(vxlanSchema, json));
     if (o.store) {
       try {
-        await runLeave(vxlanConfOf({ cniVersion: list.cniVersion, name: list.name, plugins: [p.json] }, list.file ?? list.name));
+        // What `vxlan-sync --leave` does: revoke the lease (node record and claim go with it).
+        const h = await openStore(o.store, o.name);
+        try {
+          await leaveNetwork(h, o.stateDir, o.name);
+        } finally {
+          h.close();
+        }
       } catch (e) {
         if (!force) throw new Error(`network ${list.name}: leaving the vxlan store failed, nothing removed (--force removes it anyway): ${(e as Error).message}`);
         note(`leaving the vxlan store failed: ${(e as Error).message}`);
