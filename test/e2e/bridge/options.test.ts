@@ -1,6 +1,7 @@
 // bridge options the README promises, each against the real kernel: enabledad,
-// disableContainerInterface, vlan/preserveDefaultVlan (where the kernel has VLAN filtering) and
-// CHECK of the host veth's MAC.
+// disableContainerInterface, vlan/preserveDefaultVlan (where the kernel has VLAN filtering),
+// promiscMode, the container MAC's sources and their order, the pinned bridge MAC, and CHECK of
+// the host veth's MAC.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inNetns, leakedNetns, sh } from '../../helpers/netns';
 import { links, makeLab, type Lab } from './fixture';
@@ -134,5 +135,48 @@ describe('bridge: CHECK', () => {
     const bad = lab.bridge('CHECK', a, withPrev);
     expect(bad.code).not.toBe(0);
     expect(bad.json.msg).toBe(`host veth ${hostVeth} MAC is 02:00:00:00:be:ef, prevResult says ${r.json.interfaces[1].mac}`);
+  });
+});
+
+describe('bridge: MACs and promiscuous mode', () => {
+  const mac = (ns: string, dev: string): string => links(ns).find((l) => l.ifname === dev).address;
+
+  it('container MAC: runtimeConfig.mac > args.cni.mac > CNI_ARGS MAC=, in the result too', () => {
+    const [a, b, c] = [lab.ctr(), lab.ctr(), lab.ctr()];
+    const env = { CNI_ARGS: 'IgnoreUnknown=1;MAC=02:aa:00:00:00:03' };
+    const cases: [string, Record<string, unknown>, string][] = [
+      [a, {}, '02:aa:00:00:00:03'],
+      [b, { args: { cni: { mac: '02:aa:00:00:00:02' } } }, '02:aa:00:00:00:02'],
+      [c, { args: { cni: { mac: '02:aa:00:00:00:02' } }, runtimeConfig: { mac: '02:aa:00:00:00:01' } }, '02:aa:00:00:00:01'],
+    ];
+    for (const [ns, extra, want] of cases) {
+      const r = lab.bridge('ADD', ns, lab.conf(extra), env);
+      expect(r.code, r.stdout).toBe(0);
+      expect(mac(ns, 'eth0')).toBe(want);
+      expect(r.json.interfaces[2]).toMatchObject({ name: 'eth0', mac: want });
+    }
+  });
+
+  it('the bridge MAC is pinned at creation: a port with a lower MAC does not change it', () => {
+    const a = lab.ctr();
+    const r = lab.bridge('ADD', a, lab.conf());
+    expect(r.code, r.stdout).toBe(0);
+    const brMac = mac(lab.host, 'tbr0');
+    expect(r.json.interfaces[0]).toEqual({ name: 'tbr0', mac: brMac });
+    // An unpinned bridge takes the lowest MAC of its ports; 02:00:00:00:00:01 is lower than any random one.
+    sh(['ip', '-n', lab.host, 'link', 'add', 'lowmac0', 'address', '02:00:00:00:00:01', 'type', 'veth', 'peer', 'name', 'lowmac1']);
+    sh(['ip', '-n', lab.host, 'link', 'set', 'lowmac0', 'master', 'tbr0', 'up']);
+    expect(mac(lab.host, 'tbr0')).toBe(brMac);
+    expect(lab.bridge('CHECK', a, { ...lab.conf(), prevResult: r.json }).code).toBe(0);
+  });
+
+  it('promiscMode puts the bridge in promiscuous mode; CHECK says when it is off', () => {
+    const a = lab.ctr();
+    const conf = lab.conf({ promiscMode: true });
+    const r = lab.bridge('ADD', a, conf);
+    expect(r.code, r.stdout).toBe(0);
+    expect(links(lab.host).find((l) => l.ifname === 'tbr0').promiscuity).toBeGreaterThan(0);
+    sh(['ip', '-n', lab.host, 'link', 'set', 'tbr0', 'promisc', 'off']);
+    expect(lab.bridge('CHECK', a, { ...conf, prevResult: r.json }).json.msg).toBe('bridge tbr0 promiscuous mode is false, config says true');
   });
 });
