@@ -165,34 +165,40 @@ describe.skipIf(skip)('podman with tscni plugins', () => {
       fs.writeFileSync(file, JSON.stringify(list, null, 2));
     }
     const url = (p: number): string => `http://${HOST_V4}:${p}/`;
+    // After a disconnect the container may have lost its default route (it came with that
+    // network; podman adds no other), so replies to the outside have no way back: the host's
+    // 127.0.0.1 is masqueraded to the bridge address and needs none.
+    const reach = (p: number): boolean => env.fetchIn(env.host, `http://127.0.0.1:${p}/`);
     const c = `pp${backend[0]}`;
     const c2 = `pq${backend[0]}`;
     env.runServer(c, '--network', `${n1},${n2}`, '-p', `${port}:8000`);
     expect(env.fetchIn(env.out, url(port))).toBe(true);
+    expect(reach(port)).toBe(true);
     env.ok('network', 'disconnect', n1, c);
-    expect(env.fetchIn(env.out, url(port))).toBe(true);
+    expect(reach(port)).toBe(true);
     env.ok('network', 'connect', n1, c);
-    expect(env.fetchIn(env.out, url(port))).toBe(true);
+    expect(reach(port)).toBe(true);
     env.ok('network', 'disconnect', n2, c);
-    expect(env.fetchIn(env.out, url(port))).toBe(true);
+    expect(reach(port)).toBe(true);
 
     // another container asking for the same host port is refused, the owner keeps it
     const other = env.podman('run', '-d', '--name', `${c}x`, '--network', n2, '-p', `${port}:8000`, '--rootfs', env.rootfs, 'httpd', '-f', '-p', '8000', '-h', '/www');
     expect(other.code).not.toBe(0);
     env.podman('rm', '-f', '-t', '0', `${c}x`);
-    expect(env.fetchIn(env.out, url(port))).toBe(true);
+    expect(reach(port)).toBe(true);
 
     // network connect of a container published on one network, then disconnect of the first
     env.runServer(c2, '--network', n1, '-p', `${port + 1}:8000`);
+    expect(env.fetchIn(env.out, url(port + 1))).toBe(true);
     env.ok('network', 'connect', n2, c2);
     expect(env.fetchIn(env.out, url(port + 1))).toBe(true);
     env.ok('network', 'disconnect', n1, c2);
-    expect(env.fetchIn(env.out, url(port + 1))).toBe(true);
+    expect(reach(port + 1)).toBe(true);
 
     const ids = [idOf(c), idOf(c2)];
     env.ok('rm', '-f', '-t', '0', c, c2);
-    expect(env.fetchIn(env.out, url(port))).toBe(false);
-    expect(env.fetchIn(env.out, url(port + 1))).toBe(false);
+    expect(reach(port)).toBe(false);
+    expect(reach(port + 1)).toBe(false);
     for (const n of [n1, n2]) env.ok('network', 'rm', n);
     const rules = `${env.exec(['nft', 'list', 'ruleset']).stdout}\n${env.exec(['iptables-save', '-t', 'nat']).stdout}`;
     for (const id of ids) expect(rules).not.toContain(id);
