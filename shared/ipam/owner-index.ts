@@ -11,15 +11,22 @@
 // stamp tells whether anyone else changed the store since we last indexed it; when it differs
 // the store is scanned once and every lease is (re)indexed. ".tscni" cannot be a network name
 // (names start with a letter or digit), so it never collides with a network's directory.
-import { crypto } from '../sys/builtins';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sha256Hex } from './owner-hash';
 
 const O = fs.constants;
 
 export const SIDE_DIR = '.tscni';
 
-const hashKey = (key: string): string => crypto().createHash('sha256').update(key).digest('hex');
+const hashKey = (key: string): string => sha256Hex(key);
+
+let tmpSeq = 0;
+/**
+ * A temp name unique among live processes (pid) and within one (sequence); temp files are only
+ * made under the store lock, and those of a killed process are swept before the next use.
+ */
+export const tmpName = (): string => `${process.pid}.${Date.now().toString(36)}.${tmpSeq++}`;
 
 export function dirStamp(dir: string): string {
   const st = fs.lstatSync(dir, { bigint: true });
@@ -59,11 +66,13 @@ export class OwnerIndex {
     const base = path.join(dataDir, SIDE_DIR);
     const root = path.join(base, network);
     const idx = new OwnerIndex(root, storeDir);
-    fs.mkdirSync(idx.owners, { recursive: true, mode: 0o700 });
-    fs.mkdirSync(idx.tmp, { recursive: true, mode: 0o700 });
-    for (const d of [base, root, idx.owners, idx.tmp]) {
-      if (!fs.lstatSync(d).isDirectory()) return undefined; // a symlink planted in place of ours
+    const isDir = (d: string): boolean => fs.lstatSync(d, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    // Created once per network; later calls only check (a symlink planted in place of ours fails).
+    if (!isDir(idx.owners) || !isDir(idx.tmp)) {
+      fs.mkdirSync(idx.owners, { recursive: true, mode: 0o700 });
+      fs.mkdirSync(idx.tmp, { recursive: true, mode: 0o700 });
     }
+    for (const d of [base, root, idx.owners, idx.tmp]) if (!isDir(d)) return undefined;
     // Hard links and renames need one filesystem.
     if (fs.statSync(root).dev !== fs.statSync(storeDir).dev) return undefined;
     return idx;
@@ -98,7 +107,7 @@ export class OwnerIndex {
   }
 
   tmpPath(): string {
-    return path.join(this.tmp, `${process.pid}.${crypto().randomBytes(6).toString('hex')}`);
+    return path.join(this.tmp, tmpName());
   }
 
   /** Turns the temp file a lease was linked from into its marker. */

@@ -5,9 +5,11 @@
 // The lock file is created 0600 (the reference's go-filemutex makes it 0750; the mode does not
 // matter to flock, and nothing needs to execute or read it).
 //
-// A lease is written to a temp file, fsynced, then link()ed to its name: link fails with EEXIST
-// when the address is taken, atomically, so a kill -9 at any point leaves a whole lease or none.
-import { crypto } from '../sys/builtins';
+// A lease is written to a temp file, then link()ed to its name: link fails with EEXIST when the
+// address is taken, atomically, so a kill -9 at any point leaves a whole lease or none (the
+// page cache outlives the process). Like the reference, nothing is fsynced: after a power loss a
+// lease may come back empty; its address then stays blocked until DEL (through the owner index)
+// or GC removes it. An fdatasync per ADD would cost a journal commit (ms) on every call.
 import fs from 'node:fs';
 import path from 'node:path';
 import { CniError, ErrorCode } from '../cni/error';
@@ -16,7 +18,7 @@ import { validateNetworkName } from '../cni/names';
 import { lockExclusive, unlock } from '../sys/flock';
 import { type Ip, formatIp, parseIp } from './ip';
 import { LAST_RESERVED_PREFIX, type LeaseContent, LOCK_NAME, type Owner, leaseBody, ownerKey, parseLease } from './lease-file';
-import { OwnerIndex } from './owner-index';
+import { OwnerIndex, tmpName } from './owner-index';
 
 const O = fs.constants;
 /** A lease body is a container ID and an interface name; anything longer is not one. */
@@ -244,11 +246,10 @@ export class Store {
     if (this.pendingTmp?.key === key) return this.pendingTmp.path;
     this.discardTmp();
     // Without the index the temp file sits in the store itself, under a name that is no address.
-    const tmp = this.index ? this.index.tmpPath() : path.join(this.dir, `${TMP_PREFIX}${process.pid}.${crypto().randomBytes(6).toString('hex')}`);
+    const tmp = this.index ? this.index.tmpPath() : path.join(this.dir, `${TMP_PREFIX}${tmpName()}`);
     const fd = fs.openSync(tmp, O.O_WRONLY | O.O_CREAT | O.O_EXCL | O.O_NOFOLLOW, 0o600);
     try {
       fs.writeSync(fd, leaseBody(o));
-      fs.fdatasyncSync(fd);
     } catch (e) {
       fs.closeSync(fd);
       fs.rmSync(tmp, { force: true });
