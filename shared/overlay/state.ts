@@ -2,9 +2,14 @@
 //   <stateDir>/<network>/lock                         flock around device and peer changes
 //   <stateDir>/<network>/<containerId>-<ifname>.json  the rendered bridge config used at ADD,
 //                                                     so DEL undoes exactly what ADD did
+//   <stateDir>/<network>/lease.json                   the store membership (store/cache.ts): not
+//                                                     an attachment, never GC'ed as one
 import fs from 'node:fs';
 import path from 'node:path';
 import { withLockFile } from '../sys/flock';
+
+/** The store membership file beside the attachments (see store/cache.ts). */
+export const MEMBERSHIP_FILE = 'lease.json';
 
 export const DEFAULT_STATE_DIR = '/var/lib/cni/vxlan';
 
@@ -53,8 +58,9 @@ export function listDelegates(stateDir: string, network: string): { file: string
   } catch {
     return [];
   }
+  // An attachment file name always holds '-' (<cid>-<ifname>.json), so lease.json cannot be one.
   return names
-    .filter((n) => n.endsWith('.json'))
+    .filter((n) => n.endsWith('.json') && n !== MEMBERSHIP_FILE)
     .map((n) => {
       const file = path.join(dir, n);
       try {

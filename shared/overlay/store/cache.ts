@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { withLockFile } from '../../sys/flock';
+import { MEMBERSHIP_FILE } from '../state';
 
 export interface Membership {
   /** The node key (the underlay address). */
@@ -16,7 +17,7 @@ export interface Membership {
 }
 
 const dirOf = (stateDir: string, network: string): string => path.join(stateDir, network);
-export const membershipFile = (stateDir: string, network: string): string => path.join(dirOf(stateDir, network), 'lease.json');
+export const membershipFile = (stateDir: string, network: string): string => path.join(dirOf(stateDir, network), MEMBERSHIP_FILE);
 
 export function loadMembership(stateDir: string, network: string): Membership | undefined {
   try {
