@@ -12,6 +12,7 @@ import { ping, startTcpServer, tcpRequest } from '../../helpers/traffic';
 import { ensureEtcd, makeLab, type Host, type Lab } from '../vxlan-etcd/fixture';
 import type { CliRun } from './harness-env';
 import { NetLab, ipOf } from './network-lab';
+import { skipWithout } from '../../helpers/prereq';
 
 afterAll(() => {
   deleteAllNetns();
@@ -59,9 +60,9 @@ describe('network create -d macvlan', () => {
   });
 });
 
-const etcdMissing = ensureEtcd();
+const etcdMissing = skipWithout('network create -d vxlan (etcd)', ensureEtcd());
 
-describe.skipIf(etcdMissing !== undefined)('network create -d vxlan', () => {
+describe.skipIf(etcdMissing)('network create -d vxlan', () => {
   let lab: Lab;
   beforeAll(async () => {
     lab = await makeLab(2);

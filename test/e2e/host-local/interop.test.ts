@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REF, cniVars, conf, hasRef, ipam, leases, ours, start, hostLab } from './helpers';
+import { skipWithout } from '../../helpers/prereq';
 
 let host: string;
 const data = hostLab((h) => (host = h));
@@ -23,7 +24,7 @@ const SEQUENCE: Step[] = [
   ['ADD', 'f'], ['ADD', 'g'], ['DEL', 'a'], ['ADD', 'h'], ['ADD', 'i'], ['ADD', 'j'], ['DEL', 'e'], ['ADD', 'k'],
 ];
 
-describe.skipIf(!hasRef)('host-local e2e: interop with the reference plugin', () => {
+describe.skipIf(skipWithout('host-local interop', hasRef ? undefined : 'the reference plugins are not in /usr/lib/cni (Debian package containernetworking-plugins; npm test installs it)'))('host-local e2e: interop with the reference plugin', () => {
   it('the same sequence of ADDs and DELs gives the same addresses and the same store bytes', () => {
     const mine = data();
     const theirs = data();

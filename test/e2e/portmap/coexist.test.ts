@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cniEnv, run } from '../../helpers/bins';
 import { inNetns, leakedNetns } from '../../helpers/netns';
 import { HOST_V4, OUT_V4, World, type Container } from '../firewall/world';
+import { skipWithout } from '../../helpers/prereq';
 
 const REF = '/usr/lib/cni/portmap';
 
@@ -25,7 +26,7 @@ const refChains = (host: string): string =>
     .map((l) => l.replace(/\[\d+:\d+\]/, ''))
     .join('\n');
 
-describe.skipIf(!fs.existsSync(REF)).each(['nftables', 'iptables'])('coexistence with the reference portmap (ours: %s)', (backend) => {
+describe.skipIf(skipWithout('portmap coexistence', fs.existsSync(REF) ? undefined : 'the reference plugins are not in /usr/lib/cni (Debian package containernetworking-plugins; npm test installs it)')).each(['nftables', 'iptables'])('coexistence with the reference portmap (ours: %s)', (backend) => {
   let w: World;
   let ref: Container;
   let ours: Container;

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cniEnv, run, type RunResult } from '../../helpers/bins';
 import { createNetns, deleteAllNetns, deleteNetns, inNetns, leakedNetns, netnsPath, sh } from '../../helpers/netns';
+import { skipWithout } from '../../helpers/prereq';
 
 const REF = '/usr/lib/cni';
 const haveRef = fs.existsSync(path.join(REF, 'tuning')) && fs.existsSync(path.join(REF, 'macvlan'));
@@ -35,7 +36,7 @@ function runRef(plugin: string, env: Record<string, string | undefined>, stdin: 
 }
 const link = (ns: string, dev: string): any => JSON.parse(inNetns(ns, ['ip', '-j', '-d', 'link', 'show', 'dev', dev]))[0];
 
-describe.skipIf(!haveRef)('next to the reference plugins', () => {
+describe.skipIf(skipWithout('tuning next to the reference plugins', haveRef ? undefined : 'the reference plugins are not in /usr/lib/cni (Debian package containernetworking-plugins; npm test installs it)'))('next to the reference plugins', () => {
   it('tuning: what one saves the other restores', () => {
     const ctr = createNetns('ttm-rc');
     sh(['ip', '-n', ctr, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'p0']);

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CniEnv } from '../../../shared/cni/env';
 import { CniError } from '../../../shared/cni/error';
 import { delegateIpam, findPlugin, isOwnExecutable } from '../../../shared/ipam/delegate';
+import { skipWithout } from '../../helpers/prereq';
 
 const REF_DIR = '/usr/lib/cni';
 const hasRef = fs.existsSync(path.join(REF_DIR, 'host-local'));
@@ -81,7 +82,7 @@ describe('delegating', () => {
     expect(fs.existsSync(path.join(dir, 'data', 'dnet', '10.80.0.2'))).toBe(false);
   });
 
-  it.skipIf(!hasRef)('execs any other binary, parses its result and rethrows its error', async () => {
+  it.skipIf(skipWithout('delegate exec of the reference host-local', hasRef ? undefined : 'the reference plugins are not in /usr/lib/cni (Debian package containernetworking-plugins; npm test installs it)'))('execs any other binary, parses its result and rethrows its error', async () => {
     const c = ctx([REF_DIR], 'c2');
     const r = await delegateIpam('ADD', c, 'host-local');
     expect(r?.ips).toEqual([{ address: '10.80.0.2/24', gateway: '10.80.0.1' }]);
