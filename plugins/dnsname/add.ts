@@ -2,12 +2,12 @@
 // the bridge's gateway addresses, and put that server first in the result's DNS.
 import { log } from '../../shared/cni/log';
 import type { DNS, Result } from '../../shared/cni/result';
-import type { Context } from '../../shared/cni/skel';
+import { chainedPrev, type Context } from '../../shared/cni/skel';
 import { hostUpstreams, publish, serverUser, withoutSelf, type ServerSettings } from '../../shared/dns';
 import { DEFAULT_RESOLV_CONF, configuredUpstreams, domainOf, type DnsnameConf } from './config';
 import { containerNames } from './container-names';
 import { attachmentOf, dnsmasqBinary, filesOf } from './network';
-import { addressing, requirePrev } from './prev-result';
+import { addressing } from './prev-result';
 
 /** The runtime writes these into the container's resolv.conf: our server first. */
 function withOurDns(dns: DNS | undefined, listen: string[], domain: string): DNS {
@@ -17,7 +17,7 @@ function withOurDns(dns: DNS | undefined, listen: string[], domain: string): DNS
 }
 
 export function cmdAdd(ctx: Context<DnsnameConf>): Result {
-  const prev = requirePrev(ctx.prevResult);
+  const prev = chainedPrev(ctx);
   const domain = domainOf(ctx.conf);
   const upstreams = configuredUpstreams(ctx.conf);
   const names = containerNames(ctx.conf, ctx.cniArgs);

@@ -12,6 +12,7 @@ import { attachmentOf, dnsmasqBinary, filesOf } from './network';
 export const dnsname: Plugin<DnsnameConf> = {
   name: 'dnsname',
   about: 'tscni dnsname: containers on a network resolve each other by name (dnsmasq per network)',
+  chained: true,
   schema: dnsnameConfSchema as z.ZodType<DnsnameConf, z.ZodTypeDef, unknown>,
   add: cmdAdd,
   del: (ctx) => unpublish(filesOf(ctx), attachmentOf(ctx)),

@@ -9,11 +9,6 @@ const canonical = (ip: string): string => (isIPv6(ip) ? canonicalIPv6(ip) : ip);
 const bare = (cidr: string): string => canonical(cidr.split('/')[0]!);
 const unique = (xs: string[]): string[] => [...new Set(xs)];
 
-export function requirePrev(prev: Result | undefined): Result {
-  if (!prev) throw new CniError(ErrorCode.InvalidNetworkConfig, 'dnsname must be called as a chained plugin', 'field "prevResult" is missing');
-  return prev;
-}
-
 /** Addresses on the container side: those whose interface is in a sandbox (or unnamed). */
 export function containerIps(prev: Result): string[] {
   const ifs = prev.interfaces ?? [];

@@ -3,7 +3,7 @@
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { log } from '../../shared/cni/log';
 import type { Result } from '../../shared/cni/result';
-import type { Context } from '../../shared/cni/skel';
+import { chainedPrev, type Context } from '../../shared/cni/skel';
 import { Netlink, type Link } from '../../shared/netlink';
 import { inSandbox } from '../../shared/netns/sandbox';
 import { effectiveTuning, touchesLink, type LinkSettings, type TuningConf } from './config';
@@ -11,11 +11,6 @@ import { applySettings, currentSettings } from './link-settings';
 import { readState, removeState, writeState, type SavedState } from './saved-state';
 import { checkAllowlist, readAllowlist, type SysctlSetting } from './sysctl-key';
 import { readSysctl, writeSysctl } from './sysctl-io';
-
-export function requirePrevResult(prev: Result | undefined): Result {
-  if (!prev) throw new CniError(ErrorCode.InvalidNetworkConfig, 'Required prevResult missing', 'tuning is a chained plugin: it needs the result of the plugin before it in field "prevResult"');
-  return prev;
-}
 
 /** A second ADD without DEL must not take already-tuned values for the originals. */
 function mergeOriginals(existing: SavedState | undefined, link: LinkSettings, sysctl: Record<string, string>): SavedState {
@@ -44,7 +39,7 @@ function undo(n: Netlink, link: Link | undefined, original: LinkSettings, sysctl
 }
 
 export function cmdAdd(ctx: Context<TuningConf>): Result {
-  const prev = requirePrevResult(ctx.prevResult);
+  const prev = chainedPrev(ctx);
   const { ifname, containerId, netns } = ctx.env;
   const { dataDir } = ctx.conf;
   const t = effectiveTuning(ctx.conf, ctx.cniArgs, ifname);

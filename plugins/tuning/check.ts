@@ -1,16 +1,14 @@
-// tuning CHECK: every configured value is what the container has now.
+// tuning CHECK (prevResult required, see shared/cni/skel.ts): every configured value is what the container has now.
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Context } from '../../shared/cni/skel';
 import { Netlink } from '../../shared/netlink';
 import { inSandbox } from '../../shared/netns/sandbox';
-import { requirePrevResult } from './add';
 import { effectiveTuning, touchesLink, type TuningConf } from './config';
 import { currentSettings, differences } from './link-settings';
 import { sameSysctlValue } from './sysctl-key';
 import { readSysctl } from './sysctl-io';
 
 export function cmdCheck(ctx: Context<TuningConf>): void {
-  requirePrevResult(ctx.prevResult);
   const { ifname, netns } = ctx.env;
   const t = effectiveTuning(ctx.conf, ctx.cniArgs, ifname);
   const problems = inSandbox(netns, () => {

@@ -11,6 +11,7 @@ import { cmdStatus } from './status';
 export const tuning: Plugin<TuningConf> = {
   name: 'tuning',
   about: 'tscni tuning: container sysctls and interface settings, restored on DEL',
+  chained: true,
   schema: tuningSchema,
   add: cmdAdd,
   del: cmdDel,

@@ -28,6 +28,11 @@ export interface Plugin<C extends NetConf> {
   name: string;
   about: string;
   versions?: readonly string[];
+  /**
+   * A chained plugin acts on the result of the plugin before it (portmap, firewall, tuning,
+   * dnsname): ADD and CHECK without prevResult are refused here, before the verb runs.
+   */
+  chained?: boolean;
   schema: z.ZodType<C, z.ZodTypeDef, unknown>;
   add(ctx: Context<C>): Promise<Result> | Result;
   del(ctx: Context<C>): Promise<void> | void;
@@ -78,6 +83,12 @@ function sameNetns(netns: string): boolean {
   }
 }
 
+/** The previous result of a chained plugin; the one error every chained plugin gives without it. */
+export function chainedPrev(ctx: { prevResult?: Result }): Result {
+  if (!ctx.prevResult) throw new CniError(ErrorCode.InvalidNetworkConfig, 'must be called as chained plugin', 'field "prevResult" is missing');
+  return ctx.prevResult;
+}
+
 /** Everything but printing: returns the result object (or undefined) or throws CniError. */
 export async function dispatch<C extends NetConf>(plugin: Plugin<C>, env: CniEnv, stdin: Buffer): Promise<Record<string, unknown> | undefined> {
   const versions = plugin.versions ?? ALL_VERSIONS;
@@ -104,6 +115,7 @@ export async function dispatch<C extends NetConf>(plugin: Plugin<C>, env: CniEnv
   if (json.prevResult !== undefined && json.prevResult !== null && cmd !== 'STATUS' && cmd !== 'GC') {
     ctx.prevResult = toCurrent(json.prevResult, cniVersion);
   }
+  if (plugin.chained && (cmd === 'ADD' || cmd === 'CHECK')) chainedPrev(ctx);
   switch (cmd) {
     case 'ADD':
       return toVersion(await plugin.add(ctx), cniVersion);

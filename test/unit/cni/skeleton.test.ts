@@ -200,6 +200,25 @@ describe('skeleton dispatch', () => {
     expect(() => openNetns('/proc/self/ns/uts')).toThrow(NotANetnsError);
     fs.closeSync(openNetns('/proc/self/ns/net'));
   });
+  it('a chained plugin refuses ADD and CHECK without prevResult (code 7), but not DEL', async () => {
+    const chained: Plugin<any> = { ...plugin, chained: true };
+    const run = async (command: string, conf: object) => {
+      let out = '';
+      const code = await runPlugin(chained, { env: { ...base, CNI_COMMAND: command }, stdin: () => Buffer.from(JSON.stringify(conf)), stdout: (s) => void (out += s), stderr: () => {} });
+      return { code, json: out ? JSON.parse(out) : undefined };
+    };
+    calls.length = 0;
+    for (const command of ['ADD', 'CHECK']) {
+      const r = await run(command, { cniVersion: '1.0.0', name: 'n' });
+      expect(r.code).toBe(1);
+      expect(r.json).toMatchObject({ code: 7, msg: 'must be called as chained plugin', details: 'field "prevResult" is missing' });
+    }
+    expect(calls).toEqual([]);
+    expect((await run('DEL', { cniVersion: '1.0.0', name: 'n' })).code).toBe(0);
+    const prevResult = { cniVersion: '1.0.0', ips: [{ address: '10.9.0.9/24' }] };
+    expect((await run('ADD', { cniVersion: '1.0.0', name: 'n', prevResult })).code).toBe(0);
+    expect(calls).toEqual(['del', 'add:10.9.0.9/24']);
+  });
   it('VERSION ignores stdin; no command prints the about line', async () => {
     const v = await call({ CNI_COMMAND: 'VERSION' }, 'garbage');
     expect(v.json.supportedVersions).toContain('1.1.0');
