@@ -1,11 +1,10 @@
 // bridge configuration: the reference plugin's keys and defaults, validated with field names.
 import { z } from 'zod';
-import { pickCniArgs } from '../../shared/cni/args';
+import { macArg } from '../../shared/cni/args';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { interfaceNameProblem } from '../../shared/cni/names';
+import { macSchema as mac } from '../../shared/cni/mac';
 import { netConfSchema } from '../../shared/cni/netconf';
-
-const mac = z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'must be a MAC address like c2:11:22:33:44:55');
 
 const trunkEntry = z
   .object({ id: z.number().int().optional(), minID: z.number().int().optional(), maxID: z.number().int().optional() })
@@ -73,10 +72,5 @@ export function validateBridgeConf(c: BridgeConf): { trunk: VlanRange[] } {
 
 /** Container MAC: runtimeConfig > args.cni > CNI_ARGS MAC=, as in the reference. */
 export function containerMac(c: BridgeConf, cniArgs: Map<string, string>): string | undefined {
-  const fromArgs = cniArgs.size ? pickCniArgs(cniArgs, ['MAC', 'IP', 'K8S_POD_NAME', 'K8S_POD_NAMESPACE', 'K8S_POD_INFRA_CONTAINER_ID', 'K8S_POD_UID']).MAC : undefined;
-  const m = c.runtimeConfig?.mac ?? c.args?.cni?.mac ?? fromArgs;
-  if (m !== undefined && !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(m)) {
-    throw new CniError(ErrorCode.InvalidEnvironment, `invalid MAC address "${m}" in CNI_ARGS MAC`);
-  }
-  return m?.toLowerCase();
+  return (c.runtimeConfig?.mac ?? c.args?.cni?.mac ?? macArg(cniArgs))?.toLowerCase();
 }

@@ -3,6 +3,7 @@
 // capability as {"<network>": ["alias", …]}; the CNI project's CONVENTIONS.md
 // (containernetworking/cni) describes a plain list; both work.
 // Without K8S_POD_NAME the first alias is the name.
+import { containerArgs } from '../../shared/cni/args';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { labelProblem, sameName } from '../../shared/dns';
 import type { DnsnameConf } from './config';
@@ -27,7 +28,7 @@ function aliasesOf(conf: DnsnameConf): { list: unknown[]; field: string } {
 }
 
 export function containerNames(conf: DnsnameConf, cniArgs: Map<string, string>): ContainerNames {
-  const podName = cniArgs.get('K8S_POD_NAME');
+  const podName = containerArgs(cniArgs).K8S_POD_NAME;
   if (podName !== undefined) {
     const problem = labelProblem(podName);
     if (problem) throw new CniError(ErrorCode.InvalidEnvironment, `invalid container name "${podName}" in CNI_ARGS K8S_POD_NAME: not a DNS label: ${problem}`);

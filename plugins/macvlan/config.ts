@@ -1,12 +1,11 @@
 // macvlan configuration: the reference plugin's keys and defaults, validated with field names.
 import { z } from 'zod';
-import { pickCniArgs } from '../../shared/cni/args';
+import { macArg } from '../../shared/cni/args';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { interfaceNameProblem } from '../../shared/cni/names';
+import { macSchema as mac } from '../../shared/cni/mac';
 import { netConfSchema } from '../../shared/cni/netconf';
 
-const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
-const mac = z.string().regex(MAC_RE, 'must be a MAC address like c2:11:22:33:44:55');
 
 export const MODES = ['bridge', 'private', 'vepa', 'passthru'] as const;
 export type MacvlanMode = (typeof MODES)[number];
@@ -42,9 +41,5 @@ export function validateMacvlanConf(c: MacvlanConf): void {
 
 /** Container MAC: runtimeConfig (the `mac` capability) > args.cni.mac > CNI_ARGS MAC= > mac. */
 export function containerMac(c: MacvlanConf, cniArgs: Map<string, string>): string | undefined {
-  const fromArgs = cniArgs.size ? pickCniArgs(cniArgs, ['MAC']).MAC : undefined;
-  if (fromArgs !== undefined && !MAC_RE.test(fromArgs)) {
-    throw new CniError(ErrorCode.InvalidEnvironment, `invalid MAC address "${fromArgs}" in CNI_ARGS MAC`);
-  }
-  return (c.runtimeConfig?.mac ?? c.args?.cni?.mac ?? fromArgs ?? c.mac)?.toLowerCase();
+  return (c.runtimeConfig?.mac ?? c.args?.cni?.mac ?? macArg(cniArgs) ?? c.mac)?.toLowerCase();
 }

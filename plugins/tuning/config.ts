@@ -2,13 +2,11 @@
 // allmulti, dataDir), the `mac` capability, args.cni overrides and CNI_ARGS MAC=.
 import path from 'node:path';
 import { z } from 'zod';
-import { pickCniArgs } from '../../shared/cni/args';
-import { CniError, ErrorCode } from '../../shared/cni/error';
+import { macArg } from '../../shared/cni/args';
+import { macSchema as mac } from '../../shared/cni/mac';
 import { netConfSchema } from '../../shared/cni/netconf';
 import { sysctlSettings, type SysctlSetting } from './sysctl-key';
 
-export const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
-const mac = z.string().regex(MAC_RE, 'must be a MAC address like c2:11:22:33:44:55');
 // The reference reads a map of strings; numbers are accepted too since users write 1 for "1".
 const sysctlMap = z.record(z.union([z.string(), z.number()]).transform(String));
 const mtu = z.number().int().min(0).max(65535);
@@ -66,11 +64,7 @@ export interface Tuning {
  */
 export function effectiveTuning(c: TuningConf, cniArgs: Map<string, string>, ifname: string): Tuning {
   const a = c.args?.cni;
-  const envMac = cniArgs.size ? pickCniArgs(cniArgs, ['MAC']).MAC : undefined;
-  if (envMac !== undefined && !MAC_RE.test(envMac)) {
-    throw new CniError(ErrorCode.InvalidEnvironment, `invalid MAC address "${envMac}" in CNI_ARGS MAC`);
-  }
-  const macAddr = a?.mac ?? c.runtimeConfig?.mac ?? envMac ?? c.mac;
+  const macAddr = a?.mac ?? c.runtimeConfig?.mac ?? macArg(cniArgs) ?? c.mac;
   const promisc = a?.promisc ?? c.promisc;
   const mtuValue = a?.mtu ?? c.mtu;
   const link: LinkSettings = {};

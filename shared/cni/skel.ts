@@ -85,7 +85,9 @@ function sameNetns(netns: string): boolean {
 
 /** The previous result of a chained plugin; the one error every chained plugin gives without it. */
 export function chainedPrev(ctx: { prevResult?: Result }): Result {
-  if (!ctx.prevResult) throw new CniError(ErrorCode.InvalidNetworkConfig, 'must be called as chained plugin', 'field "prevResult" is missing');
+  if (!ctx.prevResult) {
+    throw new CniError(ErrorCode.InvalidNetworkConfig, 'must be called as chained plugin: field "prevResult" is missing', 'the plugin acts on the result of the plugin before it in the conflist');
+  }
   return ctx.prevResult;
 }
 

@@ -1,7 +1,7 @@
 // The host-local config: the reference's keys, the runtime's ipRanges/ips capabilities, args.cni.ips
 // and CNI_ARGS IP=. Everything is validated up front, before the store is touched.
 import { z } from 'zod';
-import { pickCniArgs } from '../cni/args';
+import { containerArgs } from '../cni/args';
 import { CniError, ErrorCode } from '../cni/error';
 import { parseConfig } from '../cni/netconf';
 import type { Route } from '../cni/result';
@@ -96,7 +96,7 @@ export function loadIpamConfig(json: Record<string, unknown>, cniArgs: Map<strin
   const ipam = n.ipam;
 
   const requested: Ip[] = [];
-  const envIp = pickCniArgs(cniArgs, ['IP']).IP;
+  const envIp = containerArgs(cniArgs).IP;
   if (envIp !== undefined) requested.push(requestedIp(envIp, 'CNI_ARGS IP', ErrorCode.InvalidEnvironment));
   (n.args?.cni?.ips ?? []).forEach((s, i) => requested.push(requestedIp(s, `args.cni.ips[${i}]`)));
   (n.runtimeConfig?.ips ?? []).forEach((s, i) => requested.push(requestedIp(s, `runtimeConfig.ips[${i}]`)));

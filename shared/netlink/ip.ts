@@ -3,6 +3,7 @@
 import ipaddr from 'ipaddr.js';
 import { AF_INET, AF_INET6 } from './constants';
 import type { Codec } from './codec';
+import { isMac } from '../cni/mac';
 import { NetlinkError } from './error';
 
 export type Family = 4 | 6;
@@ -69,7 +70,7 @@ export const afOf = (f: Family): number => (f === 4 ? AF_INET : AF_INET6);
 export const familyOfAf = (af: number): Family => (af === AF_INET ? 4 : 6);
 
 export function parseMac(s: string, what = 'MAC address'): Buffer {
-  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(s)) throw new NetlinkError(EINVAL, `invalid ${what} "${s}"`);
+  if (!isMac(s)) throw new NetlinkError(EINVAL, `invalid ${what} "${s}"`);
   return Buffer.from(s.replace(/:/g, ''), 'hex');
 }
 

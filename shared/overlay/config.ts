@@ -2,6 +2,7 @@
 // host is touched. Errors are code 7 and name the field.
 import { z } from 'zod';
 import { CniError, ErrorCode } from '../cni/error';
+import { MAC_RE } from '../cni/mac';
 import { interfaceNameProblem } from '../cni/names';
 import { netConfSchema } from '../cni/netconf';
 import { canonicalIp, ipFamily, ipRange, parseSubnet, rangesOverlap, subnetContainsIp, subnetWithin, type IpRange, type Subnet } from './addr';
@@ -9,7 +10,6 @@ import { defaultBridgeName, defaultDeviceName } from './names';
 import type { Peer } from './peers';
 import { DEFAULT_STATE_DIR } from './state';
 import { storeSchema, type StoreConf } from './store/schema';
-import { MAC_RE } from './vtep-mac';
 
 const ifName = z.string().refine((n) => !interfaceNameProblem(n), (n) => ({ message: interfaceNameProblem(n) ?? '' }));
 const ip = z.string().refine((s) => ipFamily(s) !== undefined, 'must be an IPv4 or IPv6 address');

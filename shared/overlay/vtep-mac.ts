@@ -9,5 +9,3 @@ export function deriveVtepMac(network: string, underlayIp: string): string {
   h[0] = (h[0]! & 0xfc) | 0x02;
   return [...h.subarray(0, 6)].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
-
-export const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;

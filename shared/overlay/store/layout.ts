@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { canonicalIp, parseSubnet } from '../addr';
 import type { Peer } from '../peers';
-import { MAC_RE } from '../vtep-mac';
+import { MAC_RE } from '../../cni/mac';
 
 export const CONFIG_KEY = 'config';
 export const NODES = 'nodes/';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseCniArgs, pickCniArgs } from '../../../shared/cni/args';
+import { containerArgs, macArg, parseCniArgs } from '../../../shared/cni/args';
 import { readEnv } from '../../../shared/cni/env';
 import { CniError } from '../../../shared/cni/error';
 import { interfaceNameProblem, validateContainerId, validateNetworkName } from '../../../shared/cni/names';
@@ -32,9 +32,36 @@ describe('CNI_ARGS', () => {
     expect(codeOf(() => parseCniArgs('=x'))).toBe(4);
     expect(codeOf(() => parseCniArgs('A='))).toBe(4);
   });
-  it('refuses unknown keys unless IgnoreUnknown', () => {
-    expect(() => pickCniArgs(parseCniArgs('FOO=1'), ['IP'])).toThrow(/unknown args \["FOO"\]/);
-    expect(pickCniArgs(parseCniArgs('IgnoreUnknown=true;FOO=1;IP=1.2.3.4'), ['IP'])).toEqual({ IP: '1.2.3.4' });
+  it('refuses unknown keys unless IgnoreUnknown is 1 or true (libcni LoadArgs)', () => {
+    const args = (s: string) => containerArgs(parseCniArgs(s));
+    expect(() => args('FOO=1')).toThrow(/unknown args \["FOO"\]/);
+    expect(codeOf(() => args('FOO=1;BAR=2'))).toBe(4);
+    expect(codeOf(() => args('IgnoreUnknown=0;FOO=1'))).toBe(4);
+    expect(codeOf(() => args('IgnoreUnknown=false;FOO=1'))).toBe(4);
+    expect(args('IgnoreUnknown=true;FOO=1;IP=1.2.3.4')).toEqual({ IP: '1.2.3.4' });
+    expect(args('IgnoreUnknown=1;FOO=1')).toEqual({});
+    expect(args('IgnoreUnknown=TRUE;FOO=1')).toEqual({});
+  });
+  it('one allow-list for every plugin: the keys the suite reads and the K8S_* keys runtimes send', () => {
+    const k8s = 'K8S_POD_NAMESPACE=ns;K8S_POD_NAME=web;K8S_POD_INFRA_CONTAINER_ID=abc;K8S_POD_UID=u1';
+    expect(containerArgs(parseCniArgs(`IP=10.0.0.2;MAC=c2:11:22:33:44:55;${k8s}`))).toEqual({
+      IP: '10.0.0.2',
+      MAC: 'c2:11:22:33:44:55',
+      K8S_POD_NAMESPACE: 'ns',
+      K8S_POD_NAME: 'web',
+      K8S_POD_INFRA_CONTAINER_ID: 'abc',
+      K8S_POD_UID: 'u1',
+    });
+    // What used to differ between plugins: IP= without IgnoreUnknown where only MAC is read.
+    expect(macArg(parseCniArgs('IP=10.0.0.2'))).toBeUndefined();
+  });
+  it('an IgnoreUnknown that is not a boolean is code 4, even without unknown keys', () => {
+    expect(codeOf(() => containerArgs(parseCniArgs('IgnoreUnknown=yes;IP=10.0.0.2')))).toBe(4);
+  });
+  it('MAC= is checked and named', () => {
+    expect(macArg(parseCniArgs('MAC=C2:11:22:33:44:55'))).toBe('C2:11:22:33:44:55');
+    expect(() => macArg(parseCniArgs('MAC=c2:11:22'))).toThrow(/invalid MAC address "c2:11:22" in CNI_ARGS MAC/);
+    expect(macArg(new Map())).toBeUndefined();
   });
 });
 
@@ -211,7 +238,7 @@ describe('skeleton dispatch', () => {
     for (const command of ['ADD', 'CHECK']) {
       const r = await run(command, { cniVersion: '1.0.0', name: 'n' });
       expect(r.code).toBe(1);
-      expect(r.json).toMatchObject({ code: 7, msg: 'must be called as chained plugin', details: 'field "prevResult" is missing' });
+      expect(r.json).toMatchObject({ code: 7, msg: 'must be called as chained plugin: field "prevResult" is missing' });
     }
     expect(calls).toEqual([]);
     expect((await run('DEL', { cniVersion: '1.0.0', name: 'n' })).code).toBe(0);
