@@ -15,10 +15,10 @@ import { Netlink, waitOperUp } from '../../shared/netlink';
 import { withNetnsFd } from '../../shared/netns/netns';
 import { openSandbox } from '../../shared/netns/sandbox';
 import { Rollback } from '../../shared/cni/rollback';
-import { sysctlSet } from '../../shared/sys/sysctl';
+import { disableAcceptRa } from '../../shared/sys/sysctl';
 import { trace } from '../../shared/cni/trace';
 import { containerMac, validateBridgeConf, type BridgeConf } from './config';
-import { enableForwarding, ensureGatewayAddrs, ensureVlanGatewayLink } from './gateway';
+import { enableForwardingFor, ensureGatewayAddrs, ensureVlanGatewayLink } from './gateway';
 import { applyPortVlans, usesVlans } from './vlan';
 
 export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
@@ -42,11 +42,7 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
     trace('add: bridge ready');
     const { host, container } = createVeth(nl, ctrNl, nsFd, { ifname: ctx.env.ifname, mtu: c.mtu, containerMac: mac });
     undos.push(() => nl.linkDel(host.index));
-    try {
-      sysctlSet(`net/ipv6/conf/${host.name}/accept_ra`, '0');
-    } catch {
-      /* no IPv6 on this host */
-    }
+    disableAcceptRa(host.name);
     nl.linkSetMaster(host.index, bridge.index);
     if (c.hairpinMode || c.portIsolation) nl.bridgePortSet(host.index, { hairpin: c.hairpinMode || undefined, isolated: c.portIsolation || undefined });
     applyPortVlans(nl, host.index, vlans);
@@ -84,7 +80,7 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
         extraIfaces.push({ name: gwLink.name, mac: gwLink.mac });
       }
       ensureGatewayAddrs(nl, gwLink, result.ips, c.forceAddress);
-      enableForwarding(result.ips);
+      enableForwardingFor(result.ips);
     }
 
     trace('add: gateway done');

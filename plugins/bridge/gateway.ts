@@ -4,7 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { IPConfig } from '../../shared/cni/result';
 import { isNetlinkError, type Link, type Netlink } from '../../shared/netlink';
-import { sysctlEnsure } from '../../shared/sys/sysctl';
+import { enableForwarding } from '../../shared/sys/sysctl';
 import { applyPortVlans } from './vlan';
 
 function sameSubnet(a: string, b: string): boolean {
@@ -48,9 +48,10 @@ export function ensureGatewayAddrs(nl: Netlink, link: Link, ips: IPConfig[], for
   return wanted;
 }
 
-export function enableForwarding(ips: IPConfig[]): void {
-  if (ips.some((i) => !i.address.includes(':'))) sysctlEnsure('net/ipv4/ip_forward', '1');
-  if (ips.some((i) => i.address.includes(':'))) sysctlEnsure('net/ipv6/conf/all/forwarding', '1');
+/** Forwarding on for each family the container has an address of. */
+export function enableForwardingFor(ips: IPConfig[]): void {
+  if (ips.some((i) => !i.address.includes(':'))) enableForwarding(4);
+  if (ips.some((i) => i.address.includes(':'))) enableForwarding(6);
 }
 
 /**

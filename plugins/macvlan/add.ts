@@ -10,7 +10,7 @@ import { Netlink } from '../../shared/netlink';
 import { withNetnsFd } from '../../shared/netns/netns';
 import { openSandbox } from '../../shared/netns/sandbox';
 import { Rollback } from '../../shared/cni/rollback';
-import { sysctlSet } from '../../shared/sys/sysctl';
+import { enableNdiscNotify } from '../../shared/sys/sysctl';
 import { containerMac, validateMacvlanConf, type MacvlanConf } from './config';
 import { createMacvlan } from './link';
 import { checkMtu, findMaster } from './master';
@@ -36,12 +36,8 @@ export async function cmdAdd(ctx: Context<MacvlanConf>): Promise<Result> {
     if (c.ipam?.type) {
       Object.assign(result, await allocateFor(ctx, c.ipam.type, undos, 0));
       withNetnsFd(nsFd, () => {
-        try {
-          // Neighbours on the LAN learn the new MAC at once (arp_notify is set by configureIface).
-          sysctlSet(`net/ipv6/conf/${ifname}/ndisc_notify`, '1');
-        } catch {
-          /* no IPv6 in this netns */
-        }
+        // Neighbours on the LAN learn the new MAC at once (arp_notify is set by configureIface).
+        enableNdiscNotify(ifname);
         // DAD stays on, as in the reference: on a real LAN a duplicate address is possible.
         configureIface(ctrNl, { index: link.index, ifname, ips: result.ips ?? [], routes: result.routes ?? [], enableDad: true });
       });

@@ -7,18 +7,8 @@ import type { Link, Netlink } from '../../shared/netlink';
 import { DeviceConflictError, ensureVxlanDevice } from '../../shared/overlay/device';
 import { currentEntries, describeEntries, diffEntries, isEmptyEntries, reconcileEntries } from '../../shared/overlay/entries';
 import { applyFirewall, removeFirewall } from '../../shared/overlay/firewall';
-import { sysctlEnsure, sysctlGet, sysctlSet } from '../../shared/sys/sysctl';
+import { disableAcceptRa, enableForwarding, forwardingEnabled, forwardingName } from '../../shared/sys/sysctl';
 import type { Plan } from '../../shared/overlay/plan';
-
-const forwardingKey = (family: 4 | 6): string => (family === 4 ? 'net/ipv4/ip_forward' : 'net/ipv6/conf/all/forwarding');
-
-function trySysctl(key: string, value: string): void {
-  try {
-    sysctlSet(key, value);
-  } catch {
-    /* IPv6 disabled on this host */
-  }
-}
 
 export function ensureOverlay(nl: Netlink, plan: Plan): Link {
   const o = plan.overlay;
@@ -30,7 +20,7 @@ export function ensureOverlay(nl: Netlink, plan: Plan): Link {
     if (e instanceof DeviceConflictError) throw new CniError(ErrorCode.InvalidNetworkConfig, e.message);
     throw e;
   }
-  if (created) trySysctl(`net/ipv6/conf/${dev.name}/accept_ra`, '0');
+  if (created) disableAcceptRa(dev.name);
 
   if (o.mode === 'l2') {
     const { bridge } = ensureBridge(nl, { name: o.bridge, mtu: plan.mtu, vlanFiltering: false, promisc: false });
@@ -47,7 +37,7 @@ export function ensureOverlay(nl: Netlink, plan: Plan): Link {
     const addrs = nl.addrList({ index: dev.index, family }).filter((a) => a.scope === 0);
     if (!addrs.some((a) => a.cidr === want)) nl.addrAdd(dev.index, want, { noDad: true });
     for (const a of addrs) if (a.cidr !== want) nl.addrDel(dev.index, a.cidr);
-    sysctlEnsure(forwardingKey(family), '1');
+    enableForwarding(family);
   }
   reconcileEntries(nl, dev.index, plan.entries, plan.spec.group);
   applyFirewall(plan.firewall);
@@ -68,8 +58,7 @@ export function overlayDrift(nl: Netlink, plan: Plan, dev: Link): string[] {
   } else {
     const have = nl.addrList({ index: dev.index }).map((a) => a.cidr);
     if (!have.includes(plan.deviceAddr!)) problems.push(`vxlan device ${dev.name} lacks its address ${plan.deviceAddr}`);
-    const key = forwardingKey(o.network.family);
-    if (sysctlGet(key) !== '1') problems.push(`forwarding is off (${key.replace(/\//g, '.')} = 0)`);
+    if (!forwardingEnabled(o.network.family)) problems.push(`forwarding is off (${forwardingName(o.network.family)} = 0)`);
   }
   const diff = diffEntries(plan.entries, currentEntries(nl, dev.index, plan.spec.group));
   if (!isEmptyEntries(diff.missing)) problems.push(`missing peer entries: ${describeEntries(diff.missing).join(', ')}`);

@@ -1,6 +1,7 @@
 // Reads the whole config from fd 0 synchronously, with a cap: a runtime never sends megabytes,
 // and an unbounded read is how a hostile caller exhausts memory on every node.
 import fs from 'node:fs';
+import { sleepSync } from '../sys/sleep';
 import { CniError, ErrorCode } from './error';
 
 export const STDIN_LIMIT = 4 * 1024 * 1024;
@@ -15,7 +16,7 @@ export function readStdin(limit = STDIN_LIMIT): Buffer {
       n = fs.readSync(0, buf, 0, buf.length, null);
     } catch (e: any) {
       if (e.code === 'EAGAIN') {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+        sleepSync(2);
         continue;
       }
       if (e.code === 'EOF' || e.code === 'EBADF') break;

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { childProcess } from '../sys/builtins';
+import { sleepSync } from '../sys/sleep';
 
 /** Also searched when PATH lacks them: runtimes often run plugins with a minimal PATH. */
 const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -24,10 +25,6 @@ export function findDnsmasq(explicit: string | undefined, envPath = process.env.
   if (explicit) return isExecutable(explicit) ? explicit : undefined;
   const dirs = [...envPath.split(':').filter((d) => path.isAbsolute(d)), ...SBIN_DIRS];
   return dirs.map((d) => path.join(d, 'dnsmasq')).find(isExecutable);
-}
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function alive(pid: number): boolean {
@@ -75,7 +72,7 @@ export function startDnsmasq(binary: string, confFile: string, pidFile: string):
   for (let i = 0; i < 50; i++) {
     const pid = runningPid(pidFile, confFile);
     if (pid) return pid;
-    sleepMs(10);
+    sleepSync(10);
   }
   throw new DnsmasqStartError(`${binary} reported success but no server is running with pid file ${pidFile}`);
 }
@@ -98,6 +95,6 @@ export function stopDnsmasq(pid: number, graceMs = 3000): void {
   for (let waited = 0; alive(pid); waited += 10) {
     if (waited === graceMs) signal('SIGKILL');
     if (waited > graceMs + 2000) throw new Error(`dnsmasq (pid ${pid}) does not exit`);
-    sleepMs(10);
+    sleepSync(10);
   }
 }

@@ -6,7 +6,7 @@
 // A missing plugin is code 7 (invalid network config: the config names a type that is not
 // installed), with libcni's message: failed to find plugin "<type>" in path [<dirs>].
 import { childProcess } from '../sys/builtins';
-import { sleepSync } from '../netlink';
+import { sleepSync } from '../sys/sleep';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CniEnv } from '../cni/env';

@@ -1,7 +1,7 @@
 // The host bridge: created on first use, reused afterwards, refused if the name is something else.
 import { CniError, ErrorCode } from '../cni/error';
 import { Netlink, NetlinkError, type Link } from '../netlink';
-import { sysctlSet } from '../sys/sysctl';
+import { disableAcceptRa } from '../sys/sysctl';
 
 export interface BridgeOptions {
   name: string;
@@ -43,11 +43,7 @@ export function ensureBridge(nl: Netlink, o: BridgeOptions): { bridge: Link; cre
     // changes as containers come and go (stale ARP for the gateway, CHECK seeing a new MAC).
     nl.linkSetMac(br.index, br.mac);
     // The bridge must not autoconfigure from RAs on a container network.
-    try {
-      sysctlSet(`net/ipv6/conf/${o.name}/accept_ra`, '0');
-    } catch {
-      /* IPv6 disabled on this host */
-    }
+    disableAcceptRa(o.name);
   }
   if (!br.up) nl.linkSetUp(br.index);
   return { bridge: nl.linkByIndex(br.index) ?? br, created };

@@ -2,17 +2,9 @@
 // the container netns (withNetns) because the sysctls are per-namespace files.
 import type { IPConfig, Route } from '../cni/result';
 import { isNetlinkError, type Netlink } from '../netlink';
-import { sysctlSet } from '../sys/sysctl';
+import { enableArpNotify, enableIpv6, setDad } from '../sys/sysctl';
 
 const isV6 = (cidr: string): boolean => cidr.includes(':');
-
-function trySysctl(key: string, value: string): void {
-  try {
-    sysctlSet(key, value);
-  } catch {
-    /* the key does not exist when IPv6 is disabled */
-  }
-}
 
 export interface IfaceSetup {
   index: number;
@@ -23,18 +15,9 @@ export interface IfaceSetup {
 }
 
 export function configureIface(nl: Netlink, s: IfaceSetup): void {
-  if (s.enableDad) {
-    trySysctl(`net/ipv6/conf/${s.ifname}/enhanced_dad`, '1');
-    trySysctl(`net/ipv6/conf/${s.ifname}/accept_dad`, '1');
-  } else {
-    trySysctl(`net/ipv6/conf/${s.ifname}/accept_dad`, '0');
-  }
-  trySysctl(`net/ipv4/conf/${s.ifname}/arp_notify`, '1');
-  if (s.ips.some((ip) => isV6(ip.address))) {
-    trySysctl('net/ipv6/conf/lo/disable_ipv6', '0');
-    trySysctl(`net/ipv6/conf/${s.ifname}/disable_ipv6`, '0');
-    trySysctl(`net/ipv6/conf/${s.ifname}/keep_addr_on_down`, '1');
-  }
+  setDad(s.ifname, s.enableDad);
+  enableArpNotify(s.ifname);
+  if (s.ips.some((ip) => isV6(ip.address))) enableIpv6(s.ifname);
   for (const ip of s.ips) nl.addrAdd(s.index, ip.address, { noDad: !s.enableDad, broadcast: true });
   nl.linkSetUp(s.index);
   const gw4 = s.ips.find((i) => !isV6(i.address) && i.gateway)?.gateway;

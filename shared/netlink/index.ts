@@ -1,6 +1,7 @@
 // The netlink layer's public entry: one Netlink object per network namespace, every call
 // synchronous: callers may be inside setns on the main thread, and setns moves only that
 // thread, so nothing may wait for the event loop or the thread pool in between.
+import { sleepSync } from '../sys/sleep';
 import { withNetns } from '../netns/netns';
 import * as addr from './addr';
 import * as bridge from './bridge';
@@ -92,14 +93,6 @@ export function withNetlinkIn<T>(netnsPath: string, fn: (nl: Netlink) => T): T {
       n.close();
     }
   });
-}
-
-let sleepCell: Int32Array | undefined;
-/** Blocks the thread without spinning (sync code may be inside setns and cannot await). */
-export function sleepSync(ms: number): void {
-  // Made on first use: module init must stay snapshot-safe (no SharedArrayBuffer at build time).
-  sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
-  Atomics.wait(sleepCell, 0, 0, ms);
 }
 
 /**
