@@ -9,7 +9,7 @@ export { findDnsmasq, runningPid } from './dnsmasq';
 export { hostUpstreams, upstreamProblem, upstreamsFromResolvConf, withoutSelf } from './upstreams';
 export { DEFAULT_STATE_DIR, STATE_DIR_ENV, networkFiles, stateBase, type NetworkFiles } from './state-dir';
 export { serverUser } from './server-user';
-export { inspect, prune, publish, unpublish, type Attachment } from './network-dns';
+export { inspect, prune, publish, unpublish } from './network-dns';
 export type { ServerAction } from './server';
 export { verifyServing } from './verify';
 export { queryDns } from './query';

@@ -2,6 +2,7 @@
 // records followed by bringing its server in line.
 import fs from 'node:fs';
 import { CniError, ErrorCode } from '../cni/error';
+import type { Attachment } from '../cni/owner';
 import type { ServerSettings } from './dnsmasq-config';
 import { DnsmasqStartError } from './dnsmasq';
 import { renderHostsFile } from './hosts-file';
@@ -10,11 +11,6 @@ import { readRecords, writeFileAtomic, writeRecords, type Records } from './reco
 import { NAME_CONFLICT, nameConflict, sameAttachment, upsert, type Registration } from './registration';
 import { ensureServer, reloadIfRunning, stopServer, type ServerAction } from './server';
 import type { NetworkFiles } from './state-dir';
-
-export interface Attachment {
-  containerId: string;
-  ifname: string;
-}
 
 function load(files: NetworkFiles): Records {
   try {

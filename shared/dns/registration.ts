@@ -1,6 +1,7 @@
 // What one attachment publishes: its container name and aliases, and the addresses they resolve
 // to. Keyed by the CNI attachment (containerID, ifname), so DEL and GC need nothing else.
 import { ErrorCode } from '../cni/error';
+import type { Attachment } from '../cni/owner';
 import { sameName } from './label';
 
 export interface Registration {
@@ -13,7 +14,7 @@ export interface Registration {
   ips: string[];
 }
 
-export const sameAttachment = (a: { containerId: string; ifname: string }, b: { containerId: string; ifname: string }): boolean =>
+export const sameAttachment = (a: Attachment, b: Attachment): boolean =>
   a.containerId === b.containerId && a.ifname === b.ifname;
 
 export const namesOf = (r: Registration): string[] => (r.name ? [r.name, ...r.aliases] : [...r.aliases]);

@@ -3,7 +3,8 @@
 import { CniError, ErrorCode } from '../cni/error';
 import { canonicalIPv6, isIPv4, isIPv6 } from './ip';
 import { runningPid } from './dnsmasq';
-import { inspect, type Attachment } from './network-dns';
+import type { Attachment } from '../cni/owner';
+import { inspect } from './network-dns';
 import { queryDns } from './query';
 import { namesOf, sameAttachment, type Registration } from './registration';
 import type { NetworkFiles } from './state-dir';

@@ -6,6 +6,7 @@
 //                                                     an attachment, never GC'ed as one
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Attachment } from '../cni/owner';
 import { withLockFile } from '../sys/flock';
 
 /** The store membership file beside the attachments (see store/cache.ts). */
@@ -18,9 +19,7 @@ export const networkDir = (stateDir: string, network: string): string => path.jo
 // Container ids and ifnames are validated by the skeleton, but '/' must never reach a path.
 const fileName = (containerId: string, ifname: string): string => `${containerId}-${ifname}.json`.replace(/\//g, '_');
 
-interface SavedAttachment {
-  containerId: string;
-  ifname: string;
+interface SavedAttachment extends Attachment {
   delegate: object;
 }
 

@@ -1,6 +1,7 @@
 // The verbs on a whole network list, as libcni runs them (spec "Network configuration list
 // runtime execution"): ADD in order with each result chained, DEL in reverse with the cached
 // result, CHECK in order, STATUS in order, GC across cached attachments and then the plugins.
+import type { Attachment } from '../cni/owner';
 import type { Result } from '../cni/result';
 import { atLeast } from '../cni/version';
 import { validateContainerID, validateInterfaceName, validateNetworkName } from './attachment-validation';
@@ -31,12 +32,6 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Where plugins' stderr goes after they succeed. */
   stderr?: (chunk: Buffer) => void;
-}
-
-/** A GC "valid attachment" (spec: cni.dev/valid-attachments entries). */
-export interface GcAttachment {
-  containerID: string;
-  ifname: string;
 }
 
 export interface GcOutcome {
@@ -171,11 +166,11 @@ export class CniRuntime {
    * (with its cached netns, args and capability args); then, for 1.1.0+ lists, each plugin
    * gets GC with the valid set. Errors do not stop it; they are all returned.
    */
-  async gcNetworkList(list: NetworkList, valid: readonly GcAttachment[] | undefined): Promise<GcOutcome> {
+  async gcNetworkList(list: NetworkList, valid: readonly Attachment[] | undefined): Promise<GcOutcome> {
     const out: GcOutcome = { removed: [], errors: [] };
     if (list.disableGC) return out;
     if (valid) {
-      const keep = new Set(valid.map((a) => `${a.containerID}\0${a.ifname}`));
+      const keep = new Set(valid.map((a) => `${a.containerId}\0${a.ifname}`));
       for (const a of listCachedAttachments(this.opts.cacheDir, { network: list.name })) {
         if (keep.has(`${a.containerID}\0${a.ifName}`)) continue;
         const rt: RuntimeConf = { containerID: a.containerID, netns: a.netns, ifName: a.ifName, args: a.cniArgs, capabilityArgs: a.capabilityArgs };
@@ -190,7 +185,7 @@ export class CniRuntime {
     if (!atLeast(list.cniVersion, '1.1.0')) return out;
     const extra: Record<string, unknown> = {};
     if (valid) {
-      const entries = valid.map((a) => ({ containerID: a.containerID, ifname: a.ifname }));
+      const entries = valid.map((a) => ({ containerID: a.containerId, ifname: a.ifname }));
       // The spec's key, plus the misspelt one an earlier spec text used (libcni sends both).
       extra['cni.dev/valid-attachments'] = entries;
       extra['cni.dev/attachments'] = entries;

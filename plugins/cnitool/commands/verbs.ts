@@ -1,7 +1,7 @@
 // The five cnitool verbs. Same arguments, output and exit codes as the Go cnitool, except gc:
 // ours keeps attachments whose netns is still alive unless --all asks for cnitool's behaviour.
 import { cacheDirFromEnv, listCachedAttachments } from '../../../shared/runtime/cache';
-import type { GcAttachment } from '../../../shared/runtime/list-ops';
+import type { Attachment } from '../../../shared/cni/owner';
 import { isLiveNetns } from '../../../shared/runtime/netns-liveness';
 import { printResult } from '../../../shared/runtime/result-format';
 import type { ParsedArgs } from '../cli-args';
@@ -49,10 +49,10 @@ export async function cmdStatus(io: CliIo, _a: ParsedArgs, net: string): Promise
  * Valid attachments = cached attachments of this network whose netns is still a live
  * namespace. Attachments cached without a netns are kept: nothing proves them dead.
  */
-export function liveAttachments(cacheDir: string, network: string): GcAttachment[] {
+export function liveAttachments(cacheDir: string, network: string): Attachment[] {
   return listCachedAttachments(cacheDir, { network })
     .filter((c) => c.netns === '' || isLiveNetns(c.netns))
-    .map((c) => ({ containerID: c.containerID, ifname: c.ifName }));
+    .map((c) => ({ containerId: c.containerID, ifname: c.ifName }));
 }
 
 export async function cmdGc(io: CliIo, a: ParsedArgs, net: string): Promise<number> {

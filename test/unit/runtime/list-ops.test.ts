@@ -133,7 +133,7 @@ describe('GC on a list', () => {
     const l = list({ cniVersion: '1.1.0', name: 'gcnet' });
     for (const id of ['g1', 'g2', 'g3']) await runtime().addNetworkList(l, { ...rt, containerID: id, netns: `/run/netns/${id}` });
     fake.reset();
-    const out = await runtime().gcNetworkList(l, [{ containerID: 'g2', ifname: 'eth0' }]);
+    const out = await runtime().gcNetworkList(l, [{ containerId: 'g2', ifname: 'eth0' }]);
     expect(out.errors).toEqual([]);
     expect(out.removed.map((a) => a.containerID)).toEqual(['g1', 'g3']);
     const calls = fake.calls();
