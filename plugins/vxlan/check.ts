@@ -34,12 +34,12 @@ export async function cmdCheck(ctx: Context<VxlanConf>, peers: PeerSource): Prom
       if (devProblems.length) fail(devProblems);
 
       // Structural firewall problems are drift; a changed peer list is an update.
-      const fw = firewallDrift(plan.firewall).filter((p) => !/peer .* is missing|which is not a peer/.test(p));
-      if (fw.length) fail(fw);
+      const fw = firewallDrift(plan.firewall).filter((f) => f.kind === 'structure');
+      if (fw.length) fail(fw.map((f) => f.problem));
       reconcileEntries(nl, dev!.index, plan.entries, plan.spec.group);
       applyFirewall(plan.firewall);
 
-      const problems = [...overlayDrift(nl, plan, dev!), ...firewallDrift(plan.firewall)];
+      const problems = [...overlayDrift(nl, plan, dev!), ...firewallDrift(plan.firewall).map((f) => f.problem)];
       const prev = ctx.prevResult;
       const hostVeth = prev?.interfaces?.find((i) => !i.sandbox && i.name !== o.bridge);
       if (hostVeth) {

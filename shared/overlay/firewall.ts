@@ -98,17 +98,27 @@ export function removeFirewall(network: string): void {
   if (lines.length) nftApplyOrThrow(lines.join('\n') + '\n', `removing the vxlan firewall of network ${network}`);
 }
 
+/**
+ * One difference from the wanted firewall. `structure`: a chain missing or empty (drift that CHECK
+ * reports); `peers`: the peer set differs from the peer list (an update a sync point applies).
+ */
+export interface FirewallFinding {
+  kind: 'structure' | 'peers';
+  problem: string;
+}
+
 /** CHECK: the chains that should exist do, and the peer set holds exactly the peers. */
-export function firewallDrift(f: OverlayFirewall): string[] {
+export function firewallDrift(f: OverlayFirewall): FirewallFinding[] {
   const c = chainNames(f.network);
   const objs = nftListJson(['table', 'inet', OVERLAY_TABLE]);
   const chains = new Set(objs.filter((o) => o.chain).map((o) => o.chain.name as string));
   const rules = objs.filter((o) => o.rule);
-  const problems: string[] = [];
+  const problems: FirewallFinding[] = [];
+  const structure = (problem: string): number => problems.push({ kind: 'structure', problem });
   const need = (name: string, on: boolean): void => {
     if (!on) return;
-    if (!chains.has(name)) problems.push(`nft chain ${OVERLAY_TABLE} ${name} is missing`);
-    else if (!rules.some((r) => r.rule.chain === name)) problems.push(`nft chain ${OVERLAY_TABLE} ${name} has no rules`);
+    if (!chains.has(name)) structure(`nft chain ${OVERLAY_TABLE} ${name} is missing`);
+    else if (!rules.some((r) => r.rule.chain === name)) structure(`nft chain ${OVERLAY_TABLE} ${name} has no rules`);
   };
   need(c.input, f.restrictPort);
   need(c.forward, f.allowForward);
@@ -118,8 +128,8 @@ export function firewallDrift(f: OverlayFirewall): string[] {
     const set = objs.find((o) => o.set?.name === setName)?.set;
     const have = new Set<string>((set?.elem ?? []).map((e: unknown) => canonicalIp(renderExpr(e)) ?? String(e)));
     const want = new Set(f.peers.map((p) => canonicalIp(p.ip)!).filter((ip) => (ip.includes(':') ? 6 : 4) === f.underlayFamily));
-    for (const ip of want) if (!have.has(ip)) problems.push(`peer ${ip} is missing from nft set ${setName}`);
-    for (const ip of have) if (!want.has(ip)) problems.push(`nft set ${setName} holds ${ip}, which is not a peer`);
+    for (const ip of want) if (!have.has(ip)) problems.push({ kind: 'peers', problem: `peer ${ip} is missing from nft set ${setName}` });
+    for (const ip of have) if (!want.has(ip)) problems.push({ kind: 'peers', problem: `nft set ${setName} holds ${ip}, which is not a peer` });
   }
   return problems;
 }

@@ -1,7 +1,6 @@
 // From a validated config and the host's underlay to everything the overlay should look like on
 // this host: the device, the per-peer entries and the firewall. Pure apart from the underlay
 // lookup, so ADD, CHECK, GC and STATUS share one definition of "desired".
-import { CniError, ErrorCode } from '../cni/error';
 import type { Netlink } from '../netlink';
 import { canonicalIp, ipFamily, ipRange, parseSubnet, subnetText, type Family } from './addr';
 import type { VxlanSpec } from './device';
@@ -10,7 +9,9 @@ import type { OverlayFirewall } from './firewall';
 import type { Peer } from './peers';
 import { encapOverhead, resolveUnderlay, UnderlayError, type Underlay } from './underlay';
 import { deriveVtepMac } from './vtep-mac';
+import { badField as bad } from './conf-error';
 import type { Overlay } from './config';
+import { sameSpan } from './shares';
 
 export interface Plan {
   overlay: Overlay;
@@ -23,8 +24,6 @@ export interface Plan {
   /** l3: the device's own address (the node subnet's network address, /32 or /128). */
   deviceAddr?: string;
 }
-
-const bad = (field: string, msg: string): CniError => new CniError(ErrorCode.InvalidNetworkConfig, `invalid network config: field "${field}": ${msg}`);
 
 export function underlayOf(nl: Netlink, o: Overlay, req: { interface?: string; address?: string }): Underlay {
   try {
@@ -44,8 +43,9 @@ export function resolvePeers(o: Overlay, self: string, family: Family, peers: Pe
     if (ipFamily(ip) !== family) throw bad(`${f}.underlayIP`, `${ip} is not of the underlay's family (IPv${family}, local ${self})`);
     const subnet = p.subnet ? parseSubnet(p.subnet, true) : undefined;
     const range = p.nodeRange ? ipRange(p.nodeRange.rangeStart, p.nodeRange.rangeEnd) : undefined;
-    const sameSubnet = subnet && o.nodeSubnet && subnetText(subnet) === subnetText(o.nodeSubnet);
-    const sameRange = range && o.nodeRange && range.first === o.nodeRange.range.first && range.last === o.nodeRange.range.last;
+    // The overlap rule itself is config-peers.ts's; what is left here is which entry is ours.
+    const sameSubnet = subnet && o.nodeSubnet && sameSpan(subnet, o.nodeSubnet);
+    const sameRange = range && o.nodeRange && sameSpan(range, o.nodeRange.range);
     if (ip === self) {
       if (subnet && !sameSubnet) throw bad(`${f}.subnet`, `this host's own entry says ${p.subnet}, but nodeSubnet is ${subnetText(o.nodeSubnet!)}`);
       if (range && !sameRange) throw bad(`${f}.nodeRange`, `this host's own entry differs from nodeRange`);

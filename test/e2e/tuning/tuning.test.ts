@@ -130,8 +130,10 @@ describe('tuning: interface settings', () => {
     expect(r.json.interfaces[0].mac).toBe('02:00:00:00:00:aa');
     expect(tuning('DEL', conf()).code).toBe(0);
 
-    const strict = tuning('ADD', conf(), { CNI_ARGS: 'K8S_POD_NAME=p;MAC=02:00:00:00:00:aa' });
-    expect(strict.json).toMatchObject({ code: 4, msg: expect.stringContaining('K8S_POD_NAME') });
+    // One allow-list for the suite (shared/cni/args.ts): K8S_POD_NAME is known, FOO is not.
+    const strict = tuning('ADD', conf(), { CNI_ARGS: 'K8S_POD_NAME=p;FOO=1;MAC=02:00:00:00:00:aa' });
+    expect(strict.json).toMatchObject({ code: 4, msg: expect.stringContaining('"FOO"') });
+    expect(strict.json.msg).not.toContain('K8S_POD_NAME');
     expect(tuning('ADD', conf(), { CNI_ARGS: 'MAC=02:00:00:00:00:zz' }).json.code).toBe(4);
 
     const cap = tuning('ADD', conf({ capabilities: { mac: true }, runtimeConfig: { mac: '02:00:00:00:00:bb' } }), { CNI_ARGS: 'MAC=02:00:00:00:00:aa' });
