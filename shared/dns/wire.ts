@@ -4,7 +4,6 @@ import ipaddr from 'ipaddr.js';
 import { isIPv4, ipv6Bytes } from './ip';
 
 export const RecordType = { A: 1, PTR: 12, AAAA: 28 } as const;
-export type RecordTypeName = keyof typeof RecordType;
 
 export const Rcode = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 

@@ -74,7 +74,6 @@ export const ndmsg = [
 ] as const satisfies Struct;
 export const rtnexthop = [['len', 'u16'], ['flags', 'u8'], ['hops', 'u8'], ['index', 's32']] as const satisfies Struct;
 export const bridgeVlanInfo = [['flags', 'u16'], ['vid', 'u16']] as const satisfies Struct;
-export const nlmsgerr = [['error', 's32']] as const satisfies Struct;
 
 // ---------- attributes ----------
 

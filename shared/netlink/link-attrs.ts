@@ -3,7 +3,7 @@ import {
   BRIDGE_FLAGS_MASTER, IFLA, IFLA_BR, IFLA_BRIDGE, IFLA_BRPORT, IFLA_INFO, IFLA_MACVLAN, IFLA_VXLAN, VETH_INFO_PEER,
 } from './constants';
 import {
-  align, bridgeVlanInfo, decodeBody, encodeAttrs, encodeStruct, ifinfomsg, structSize,
+  bridgeVlanInfo, decodeBody, encodeAttrs, encodeStruct, ifinfomsg,
   type Attrs, type Codec, type Schema, type StructOf,
 } from './codec';
 import { ipAttr, macAttr } from './ip';
@@ -96,5 +96,3 @@ export const bridgeAfSpecAttrs = {
 } as const satisfies Schema;
 
 export { BRIDGE_FLAGS_MASTER };
-
-export const IFINFOMSG_LEN = align(structSize(ifinfomsg));

@@ -75,15 +75,6 @@ export function openNetns(path: string): number {
   throw new NotANetnsError(path, type < 0 ? `not a namespace (${new SysError('ioctl NS_GET_NSTYPE', libc().errno()).code})` : `a ${NS_TYPES[type] ?? `0x${type.toString(16)}`} namespace`);
 }
 
-export function netnsExists(path: string): boolean {
-  try {
-    fs.accessSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function withNetnsFd<T>(fd: number, fn: () => T): T {
   const c = libc();
   const home = fs.openSync('/proc/thread-self/ns/net', fs.constants.O_RDONLY);

@@ -51,8 +51,3 @@ export function renderResult(res: Result, version: string = res.cniVersion): str
 export function printResult(res: Result, version: string = res.cniVersion): string {
   return goJson(JSON.parse(renderResult(res, version)), { sortKeys: resultFamily(version) === '1.0', indent: '    ' });
 }
-
-/** The result as the map libcni stores in its cache (marshalled, then decoded into a map). */
-export function resultAsMap(res: Result, version: string = res.cniVersion): Record<string, unknown> {
-  return JSON.parse(renderResult(res, version)) as Record<string, unknown>;
-}

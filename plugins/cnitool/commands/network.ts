@@ -7,7 +7,7 @@ import { hostLocalDataDirs, readLeases } from '../../../shared/runtime/leases';
 import { networkSubnets } from '../../../shared/runtime/network-state';
 import { isLiveNetns } from '../../../shared/runtime/netns-liveness';
 import type { ParsedArgs } from '../cli-args';
-import { CliError, type CliIo } from '../cli-io';
+import type { CliIo } from '../cli-io';
 import { loadList, netconfDir } from '../runtime-env';
 
 interface NetworkRow {
@@ -80,6 +80,3 @@ export function cmdNetworkInspect(io: CliIo, _a: ParsedArgs, net: string): numbe
   return 0;
 }
 
-export function requireArgs(args: string[], n: number, what: string): void {
-  if (args.length < n) throw new CliError(`usage: cnitool ${what}`);
-}
