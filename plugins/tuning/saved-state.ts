@@ -6,6 +6,7 @@ import path from 'node:path';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { log } from '../../shared/cni/log';
 import type { Attachment } from '../../shared/cni/netconf';
+import { readTextIfExists } from '../../shared/sys/files';
 
 export interface SavedState {
   mac?: string;
@@ -32,13 +33,8 @@ const filePath = (dataDir: string, containerId: string, ifname: string): string 
 
 export function readState(dataDir: string, containerId: string, ifname: string): SavedState | undefined {
   const file = filePath(dataDir, containerId, ifname);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  const text = readTextIfExists(file);
+  if (text === undefined) return undefined;
   try {
     const v = JSON.parse(text) as unknown;
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as SavedState;

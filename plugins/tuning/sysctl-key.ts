@@ -1,8 +1,8 @@
 // Container sysctl keys as users write them ("net.ipv4.conf.eth0.arp_notify" or
 // "net/ipv4/conf/eth0.100/arp_notify") turned into a path under /proc/sys/net. Only the network
 // subtree is namespaced, so anything else would change the whole host: refused up front.
-import fs from 'node:fs';
 import { CniError, ErrorCode } from '../../shared/cni/error';
+import { readTextIfExists } from '../../shared/sys/files';
 
 export interface SysctlSetting {
   /** The key as written in the config (error messages name it). */
@@ -74,12 +74,6 @@ export function checkAllowlist(settings: SysctlSetting[], patterns: RegExp[] | u
 
 /** undefined when the allowlist file does not exist (then every net.* key is allowed). */
 export function readAllowlist(file = ALLOWLIST_FILE): RegExp[] | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  return parseAllowlist(text);
+  const text = readTextIfExists(file);
+  return text === undefined ? undefined : parseAllowlist(text);
 }

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import type { ServerSettings } from './dnsmasq-config';
 import type { Registration } from './registration';
+import { readTextIfExists } from '../sys/files';
 
 export interface Records {
   version: 1;
@@ -22,13 +23,8 @@ function isRegistration(v: any): v is Registration {
 
 /** A missing file is an empty network; a corrupt one is reported, not silently reset. */
 export function readRecords(file: string): Records {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e: any) {
-    if (e.code === 'ENOENT') return empty();
-    throw e;
-  }
+  const text = readTextIfExists(file);
+  if (text === undefined) return empty();
   let v: any;
   try {
     v = JSON.parse(text);
