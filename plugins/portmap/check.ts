@@ -1,8 +1,9 @@
 // portmap CHECK: every mapping of prevResult's container is published, owned by this attachment.
+import { chainedPrev } from '../../shared/cni/skel';
 import { portmapCheck } from '../../shared/firewall';
 import { settingsOf } from './config';
-import { requirePrev, targetOf, type Ctx } from './target';
+import { targetOf, type Ctx } from './target';
 
 export function cmdCheck(ctx: Ctx): void {
-  portmapCheck(settingsOf(ctx.conf).backend, targetOf(ctx, requirePrev(ctx)));
+  portmapCheck(settingsOf(ctx.conf).backend, targetOf(ctx, chainedPrev(ctx)));
 }

@@ -12,6 +12,7 @@ import { cmdDel } from './del';
 export const portmap: Plugin<PortmapConf> = {
   name: 'portmap',
   about: 'tscni portmap: publish host ports to containers (nftables or iptables)',
+  chained: true,
   schema: portmapConfSchema as z.ZodType<PortmapConf, z.ZodTypeDef, unknown>,
   add: cmdAdd,
   del: cmdDel,

@@ -1,6 +1,5 @@
 // What one portmap call asks the firewall for: the owner, the forwards resolved against the
 // container's addresses in prevResult, and the config's settings.
-import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Result } from '../../shared/cni/result';
 import type { Context } from '../../shared/cni/skel';
 import type { PortmapTarget } from '../../shared/firewall';
@@ -9,11 +8,6 @@ import { settingsOf, type PortmapConf } from './config';
 import { parsePortMappings, resolveForwards } from './mappings';
 
 export type Ctx = Context<PortmapConf>;
-
-export function requirePrev(ctx: Ctx): Result {
-  if (!ctx.prevResult) throw new CniError(ErrorCode.InvalidNetworkConfig, 'must be called as chained plugin', 'field "prevResult" is missing');
-  return ctx.prevResult;
-}
 
 export function targetOf(ctx: Ctx, prev: Result): PortmapTarget {
   const s = settingsOf(ctx.conf);
