@@ -188,24 +188,39 @@ async function wrappedBundle(name, contents) {
 
 /**
  * V8 code caches made by the same Node binary, after running what every call of the role runs:
- * module initialisation (not for chunks: the etcd client reads files when it initialises) and a
+ * module initialisation (not for chunks: the etcd client reads files when it initialises), a
  * call with CNI_COMMAND=VERSION and no arguments, which also checks the role table: a plugin must
  * answer VERSION, a tool keeps its own command line (cnitool prints its usage, vxlan-sync asks
- * for a config file).
+ * for a config file), and for plugins their schema over the conf-examples entries of their type
+ * (parsing only: nothing is added anywhere).
  */
 function codeCaches(names) {
   const warm = `
     const vm = require('node:vm'); const fs = require('node:fs');
-    const [dir, name, kind] = process.argv.slice(1);
+    const [dir, name, kind, examples] = process.argv.slice(1);
     const script = new vm.Script(fs.readFileSync(dir + '/' + name + '.js', 'utf8'), { filename: 'tscni:' + name + '.js' });
     const done = () => fs.writeFileSync(dir + '/' + name + '.cache', script.createCachedData());
     const module = { exports: {} };
     if (kind !== 'chunk') script.runInThisContext()(module.exports, require, module, '/tscni/' + name + '.js', '/tscni');
+    // Config parsing too: the plugin object's schema over every conf-examples entry of its type.
+    const parseExamples = () => {
+      const plugin = Object.values(module.exports).find((v) => v && typeof v === 'object' && v.name === name && v.schema);
+      if (!plugin) return;
+      const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(d + '/' + e.name) : [d + '/' + e.name]);
+      for (const f of walk(examples).filter((f) => /\.conf(list)?$/.test(f))) {
+        let list; try { list = JSON.parse(fs.readFileSync(f, 'utf8')); } catch { continue; }
+        for (const p of list.plugins ?? [list]) if (p.type === name) plugin.schema.safeParse({ ...p, name: list.name, cniVersion: list.cniVersion });
+      }
+    };
     if (kind === 'chunk') done();
-    else module.exports.main([]).then((code) => { if (kind === 'plugin' && code !== 0) throw new Error('VERSION exit ' + code); done(); });`;
+    else module.exports.main([]).then((code) => {
+      if (kind === 'plugin' && code !== 0) throw new Error('VERSION exit ' + code);
+      if (kind === 'plugin') parseExamples();
+      done();
+    });`;
   for (const [name, kind] of names) {
     const env = { PATH: process.env.PATH, CNI_COMMAND: 'VERSION' };
-    const out = execFileSync(node22, ['-e', warm, build, name, kind], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(node22, ['-e', warm, build, name, kind, path.join(root, 'conf-examples')], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const answersVersion = /"supportedVersions"/.test(out);
     if (kind === 'plugin' && !answersVersion) throw new Error(`${name} is a plugin in the role table but did not answer VERSION: ${out}`);
     if (kind === 'tool' && answersVersion) throw new Error(`${name} is a tool in the role table but answered VERSION`);
@@ -259,7 +274,7 @@ if (hello) {
 }
 
 const assets = { 'koffi.node': koffiNode };
-for (const r of roles) assets[`${r}.js`] = await wrappedBundle(r, `export { main } from ${imp(`plugins/${r}/index`)};`);
+for (const r of roles) assets[`${r}.js`] = await wrappedBundle(r, `export * from ${imp(`plugins/${r}/index`)};`);
 for (const c of CHUNKS) assets[`${c}.js`] = await wrappedBundle(c, `module.exports = require(${JSON.stringify(c)});`);
 codeCaches([...roles.map((r) => [r, ROLES[r]]), ...CHUNKS.map((c) => [c, 'chunk'])]);
 for (const name of [...roles, ...CHUNKS]) assets[`${name}.cache`] = path.join(build, `${name}.cache`);

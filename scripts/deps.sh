@@ -14,6 +14,7 @@ command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
+[ -x /usr/bin/time ] || need+=(time)   # the bench's peak RSS per call
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v node >/dev/null || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then

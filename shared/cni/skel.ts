@@ -9,6 +9,7 @@ import { log, setLogPrefix } from './log';
 import { validateNetworkName } from './names';
 import { parseConfig, validAttachments, type Attachment, type NetConf } from './netconf';
 import { toCurrent, toVersion, type Result } from './result';
+import { trace } from './trace';
 import { vetNetnsPath } from '../netns/sandbox';
 import { readStdin, parseJsonObject } from './stdin';
 import { ALL_VERSIONS, CURRENT_VERSION, atLeast, requireSupported } from './version';
@@ -113,6 +114,7 @@ export async function dispatch<C extends NetConf>(plugin: Plugin<C>, env: CniEnv
   }
   if ((cmd === 'ADD' || cmd === 'CHECK') && env.netns) vetNetnsPath(env.netns);
   const conf = parseConfig(plugin.schema, json);
+  trace('skel: config parsed');
   const ctx: Context<C> = { env, conf, raw: stdin, json, cniVersion, cniArgs: parseCniArgs(env.args) };
   if (json.prevResult !== undefined && json.prevResult !== null && cmd !== 'STATUS' && cmd !== 'GC') {
     ctx.prevResult = toCurrent(json.prevResult, cniVersion);
@@ -153,6 +155,7 @@ export async function runPlugin<C extends NetConf>(plugin: Plugin<C>, io: Io = p
       return 0;
     }
     const out = await dispatch(plugin, env, io.stdin());
+    trace(`skel: ${env.command} done`);
     if (out) io.stdout(JSON.stringify(out, null, 4));
     return 0;
   } catch (e) {
