@@ -26,7 +26,7 @@ export interface ForwardTarget extends ForwardIdentity {
 }
 
 export interface ForwardRemoval extends ForwardIdentity {
-  /** Known from prevResult; without them the entries are found by their owner comment. */
+  /** From prevResult: only a hint for which address families to look in; entries are found by owner. */
   ips?: string[];
 }
 

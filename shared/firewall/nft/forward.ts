@@ -1,28 +1,33 @@
 // nftables layout of the firewall plugin: table inet tscni_firewall.
-//   sets ctr4/ctr6   container addresses, element comment = owner tag "<net>/<cid>/<ifname>"
-//   set  iso_br      bridges whose networks use ingressPolicy same-bridge or isolated
-//   set  icc_br      "br . br" pairs: same-bridge traffic allowed (absent for isolated)
+//   own4/own6     address . fingerprint(owner), one per attachment address   (owned: comment = owner)
+//   own_br        bridge . fingerprint(owner), one per attachment on a bridge (owned)
+//   isolated4/6   address . bridge of an attachment with ingressPolicy isolated    (owned)
+//   samebr4/6     address . bridge of an attachment with ingressPolicy same-bridge (owned)
+//   samebr_ok4/6  address . bridge . bridge: what such an attachment accepts from  (owned)
+//   ctr4/ctr6     addresses with at least one attachment: the accepts match these (derived)
+//   ctr_br        bridges with at least one attachment                            (derived)
+//   policy_br     bridges with at least one same-bridge or isolated attachment    (derived)
 //   chain forward    filter hook, policy accept: jump isolation, jump admin, then the accepts
-//   chain isolation  from one isolated bridge to another (or to itself without icc): drop
+//   chain isolation  the ingress policy of each attachment, keyed by its own address and bridge
 //   chain admin      the operator's; created empty, never flushed or edited by us
-// A drop here is final for the packet; an accept is final only for this table. So the accepts
-// matter only where no other table drops forwarded traffic (see forward.ts for auto).
-// ADD/DEL are element changes in one transaction; the skeleton is (re)built only when missing.
+// The policy is the receiving attachment's: `isolated` takes nothing forwarded from a container
+// bridge (replies to its own attempts included), `same-bridge` takes new connections from its own
+// bridge and from bridges without same-bridge/isolated attachments. A neighbour's ADD/DEL adds or
+// removes only that neighbour's elements, so it cannot change a live container's policy.
+// A drop here is final for the packet; an accept is final only for this table (see forward.ts).
+// Every change runs under one host-wide lock; DEL/GC list the table and remove only the elements
+// their owner holds (forward-owners.ts), whatever prevResult says.
 import { CniError, ErrorCode } from '../../cni/error';
 import type { Cidr } from '../addr';
 import { parseForwardIps, type ForwardRemoval, type ForwardTarget } from '../forward-types';
-import { belongsToNetwork, ownerTag } from '../names';
-import { listedElements, nftApply, nftApplyOrThrow, nftListJson, quote, type ListedElement } from './run';
+import { withHostLock } from '../host-lock';
+import { belongsToNetwork, fingerprint32, ownerTag } from '../names';
+import { entriesOf, hasKey, ifnameLit, keyText, ownedBy, releaseLines, type Entry } from './forward-owners';
+import { nftApply, nftApplyOrThrow, nftListJson, quote } from './run';
 
 export const FIREWALL_TABLE = 'tscni_firewall';
 const T = `inet ${FIREWALL_TABLE}`;
-const ctrSet = (c: Cidr): string => `ctr${c.family}`;
-
-/** nft ifname literal; bridge names come from prevResult, so refuse anything odd. */
-function ifnameLit(name: string): string {
-  if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(name)) throw new CniError(ErrorCode.InvalidNetworkConfig, `invalid bridge name "${name}" in prevResult.interfaces`);
-  return `"${name}"`;
-}
+const LOCK = 'firewall-forward';
 
 /** The rules of forward and isolation, in order (also what CHECK expects to find). */
 export const FORWARD_RULES = [
@@ -35,15 +40,36 @@ export const FORWARD_RULES = [
   'ip6 daddr @ctr6 ct status dnat accept',
   'ip6 saddr @ctr6 accept',
 ];
-const ISOLATION_RULES = ['iifname . oifname @icc_br return', 'iifname @iso_br oifname @iso_br drop'];
+export const ISOLATION_RULES = [
+  'ip daddr . oifname @isolated4 iifname @ctr_br drop',
+  'ip6 daddr . oifname @isolated6 iifname @ctr_br drop',
+  'ct state established,related return',
+  'ip daddr . oifname . iifname @samebr_ok4 return',
+  'ip6 daddr . oifname . iifname @samebr_ok6 return',
+  'ip daddr . oifname @samebr4 iifname @policy_br drop',
+  'ip6 daddr . oifname @samebr6 iifname @policy_br drop',
+];
+
+const SETS: [string, string, string][] = [
+  ['own4', 'ipv4_addr . mark', 'address . owner fingerprint (comment = net/container/ifname)'],
+  ['own6', 'ipv6_addr . mark', 'address . owner fingerprint (comment = net/container/ifname)'],
+  ['own_br', 'ifname . mark', 'bridge . owner fingerprint (comment = net/container/ifname)'],
+  ['isolated4', 'ipv4_addr . ifname', 'address . bridge of an isolated attachment'],
+  ['isolated6', 'ipv6_addr . ifname', 'address . bridge of an isolated attachment'],
+  ['samebr4', 'ipv4_addr . ifname', 'address . bridge of a same-bridge attachment'],
+  ['samebr6', 'ipv6_addr . ifname', 'address . bridge of a same-bridge attachment'],
+  ['samebr_ok4', 'ipv4_addr . ifname . ifname', 'address . bridge . bridge: a same-bridge attachment accepts its bridge'],
+  ['samebr_ok6', 'ipv6_addr . ifname . ifname', 'address . bridge . bridge: a same-bridge attachment accepts its bridge'],
+  ['ctr4', 'ipv4_addr', 'container addresses (comment = one owner)'],
+  ['ctr6', 'ipv6_addr', 'container addresses (comment = one owner)'],
+  ['ctr_br', 'ifname', 'bridges with container attachments'],
+  ['policy_br', 'ifname', 'bridges with same-bridge or isolated attachments'],
+];
 
 export function setupScript(): string {
   return [
     `add table ${T} { comment "tscni firewall plugin: forwarding for container addresses; owned by tscni, managed per container"; }`,
-    `add set ${T} ctr4 { type ipv4_addr; comment "container addresses (comment = net/container/ifname)"; }`,
-    `add set ${T} ctr6 { type ipv6_addr; comment "container addresses (comment = net/container/ifname)"; }`,
-    `add set ${T} iso_br { type ifname; comment "bridges of networks with ingressPolicy same-bridge or isolated"; }`,
-    `add set ${T} icc_br { type ifname . ifname; comment "bridge . bridge: traffic inside a same-bridge network"; }`,
+    ...SETS.map(([name, type, comment]) => `add set ${T} ${name} { type ${type}; comment "${comment}"; }`),
     `add chain ${T} admin { comment "operator rules, evaluated before the container accepts; tscni never edits this chain"; }`,
     `add chain ${T} isolation`,
     `flush chain ${T} isolation`,
@@ -54,86 +80,85 @@ export function setupScript(): string {
   ].join('\n');
 }
 
-/** add + delete: removes an element if present, a no-op if absent (a bare delete would fail). */
-const guardedDelete = (set: string, key: string): string[] => [`add element ${T} ${set} { ${key} }`, `delete element ${T} ${set} { ${key} }`];
+/** The owner's fingerprint as nft lists a mark (decimal). */
+const markOf = (tag: string): string => String(parseInt(fingerprint32(tag), 16));
 
-function policyScript(t: ForwardTarget): string[] {
-  if (!t.bridge) return [];
-  const br = ifnameLit(t.bridge);
-  const pair = `${br} . ${br}`;
-  switch (t.ingressPolicy) {
-    case 'same-bridge':
-      return [`add element ${T} iso_br { ${br} }`, `add element ${T} icc_br { ${pair} }`];
-    case 'isolated':
-      return [`add element ${T} iso_br { ${br} }`, ...guardedDelete('icc_br', pair)];
-    default:
-      // An open network on a bridge that an isolated network once used must not inherit that.
-      return [...guardedDelete('iso_br', br), ...guardedDelete('icc_br', pair)];
+/** Every element this attachment owns, as [set, key parts]; derived ones separately. */
+function wanted(t: ForwardTarget, ips: Cidr[]): { owned: [string, string[]][]; derived: [string, string[]][] } {
+  const tag = ownerTag(t.network, t.containerId, t.ifname);
+  const owned: [string, string[]][] = [];
+  const derived: [string, string[]][] = [];
+  for (const c of ips) {
+    owned.push([`own${c.family}`, [c.ip, markOf(tag)]]);
+    derived.push([`ctr${c.family}`, [c.ip]]);
   }
-}
-
-function elementScript(t: ForwardTarget, ips: Cidr[]): string {
-  const tag = quote(ownerTag(t.network, t.containerId, t.ifname));
-  return [...ips.map((c) => `add element ${T} ${ctrSet(c)} { ${c.ip} comment ${tag} }`), ...policyScript(t)].join('\n');
+  if (t.bridge) {
+    ifnameLit(t.bridge);
+    owned.push(['own_br', [t.bridge, markOf(tag)]]);
+    derived.push(['ctr_br', [t.bridge]]);
+    if (t.ingressPolicy !== 'open') derived.push(['policy_br', [t.bridge]]);
+    for (const c of ips) {
+      if (t.ingressPolicy === 'isolated') owned.push([`isolated${c.family}`, [c.ip, t.bridge]]);
+      if (t.ingressPolicy === 'same-bridge') owned.push([`samebr${c.family}`, [c.ip, t.bridge]], [`samebr_ok${c.family}`, [c.ip, t.bridge, t.bridge]]);
+    }
+  }
+  return { owned, derived };
 }
 
 export function nftForwardAdd(t: ForwardTarget): void {
-  const ips = parseForwardIps(t.ips);
-  const elements = elementScript(t, ips);
-  if (!elements) return;
-  let r = nftApply(elements);
-  if (r.outcome === 'missing') r = nftApply(`${setupScript()}\n${elements}`);
-  if (r.outcome !== 'ok') throw new CniError(ErrorCode.Internal, 'nftables: firewall ADD failed', r.stderr.trim());
+  const tag = quote(ownerTag(t.network, t.containerId, t.ifname));
+  const w = wanted(t, parseForwardIps(t.ips));
+  const lines = [...w.owned, ...w.derived].map(([set, parts]) => `add element ${T} ${set} { ${keyText(set, parts)} comment ${tag} }`);
+  if (!lines.length) return;
+  withHostLock(LOCK, () => {
+    let r = nftApply(lines.join('\n'));
+    if (r.outcome === 'missing') r = nftApply(`${setupScript()}\n${lines.join('\n')}`);
+    if (r.outcome !== 'ok') throw new CniError(ErrorCode.Internal, 'nftables: firewall ADD failed', r.stderr.trim());
+  });
 }
 
-function deleteElements(els: ListedElement[]): void {
-  if (!els.length) return;
-  nftApplyOrThrow(els.map((e) => `delete element ${T} ${e.set} { ${e.key} }`).join('\n'), 'firewall teardown');
+const listEntries = (): { objs: any[]; entries: Entry[] } => {
+  const objs = nftListJson(['table', 'inet', FIREWALL_TABLE]);
+  return { objs, entries: entriesOf(objs) };
+};
+
+function release(isMine: (comment: string) => boolean, what: string): void {
+  withHostLock(LOCK, () => {
+    const lines = releaseLines(T, listEntries().entries, isMine);
+    if (lines.length) nftApplyOrThrow(lines.join('\n'), what);
+  });
 }
 
-const ctrElements = (objs: any[]): ListedElement[] => listedElements(objs).filter((e) => (e.set === 'ctr4' || e.set === 'ctr6') && e.comment !== undefined);
-
+/** Removes what this owner holds, found by its tag: prevResult's addresses are not needed or trusted. */
 export function nftForwardDel(t: ForwardRemoval): void {
   const tag = ownerTag(t.network, t.containerId, t.ifname);
-  const ips = t.ips?.length ? parseForwardIps(t.ips) : [];
-  if (ips.length) {
-    const r = nftApply(ips.flatMap((c) => guardedDelete(ctrSet(c), c.ip)).join('\n'));
-    if (r.outcome === 'ok' || r.outcome === 'missing') return;
-  }
-  deleteElements(ctrElements(nftListJson(['table', 'inet', FIREWALL_TABLE])).filter((e) => e.comment === tag));
+  release((c) => c === tag, 'firewall teardown');
 }
 
-function ruleTexts(objs: any[], chain: string): number {
-  return objs.filter((o) => o.rule?.chain === chain).length;
+export function nftForwardGc(network: string, valid: { containerID: string; ifname: string }[]): void {
+  const keep = new Set(valid.map((v) => ownerTag(network, v.containerID, v.ifname)));
+  release((c) => belongsToNetwork(c, network) && !keep.has(c), 'firewall GC');
 }
 
 export function nftForwardCheck(t: ForwardTarget): void {
-  const ips = parseForwardIps(t.ips);
-  const objs = nftListJson(['table', 'inet', FIREWALL_TABLE]);
+  const { objs, entries } = listEntries();
   const fail = (msg: string): never => {
     throw new CniError(ErrorCode.Internal, `firewall: ${msg}`);
   };
   if (!objs.length) fail(`table inet ${FIREWALL_TABLE} is missing`);
   for (const chain of ['forward', 'isolation', 'admin']) if (!objs.some((o) => o.chain?.name === chain)) fail(`chain ${chain} of table inet ${FIREWALL_TABLE} is missing`);
-  if (ruleTexts(objs, 'forward') < FORWARD_RULES.length) fail(`chain forward of table inet ${FIREWALL_TABLE} lacks rules (${ruleTexts(objs, 'forward')} of ${FORWARD_RULES.length})`);
-  if (ruleTexts(objs, 'isolation') < ISOLATION_RULES.length) fail(`chain isolation of table inet ${FIREWALL_TABLE} lacks rules`);
-  const els = listedElements(objs);
+  const rules = (chain: string): number => objs.filter((o) => o.rule?.chain === chain).length;
+  if (rules('forward') < FORWARD_RULES.length) fail(`chain forward of table inet ${FIREWALL_TABLE} lacks rules (${rules('forward')} of ${FORWARD_RULES.length})`);
+  if (rules('isolation') < ISOLATION_RULES.length) fail(`chain isolation of table inet ${FIREWALL_TABLE} lacks rules`);
   const tag = ownerTag(t.network, t.containerId, t.ifname);
-  for (const c of ips) {
-    const e = els.find((x) => x.set === ctrSet(c) && x.key === c.ip);
-    if (!e) fail(`no accept entry for ${c.ip} (set ${ctrSet(c)})`);
-    if (e!.comment !== tag) fail(`the accept entry for ${c.ip} belongs to "${e!.comment}", not to ${tag}`);
+  const mine = ownedBy(entries, tag);
+  const w = wanted(t, parseForwardIps(t.ips));
+  for (const [set, parts] of w.derived) {
+    if (!hasKey(entries, set, parts)) fail(set.startsWith('ctr') && set !== 'ctr_br' ? `no accept entry for ${parts[0]} (set ${set})` : `no entry for ${parts.join(' . ')} in set ${set}`);
   }
-  if (t.bridge && t.ingressPolicy !== 'open') {
-    const isolated = els.some((e) => e.set === 'iso_br' && e.key === t.bridge);
-    const icc = els.some((e) => e.set === 'icc_br' && e.key === `${t.bridge} . ${t.bridge}`);
-    if (!isolated) fail(`bridge ${t.bridge} is not in set iso_br (ingressPolicy ${t.ingressPolicy})`);
-    if (icc !== (t.ingressPolicy === 'same-bridge')) fail(`bridge ${t.bridge}: set icc_br does not match ingressPolicy ${t.ingressPolicy}`);
+  for (const [set, parts] of w.owned) {
+    if (!hasKey(mine, set, parts)) fail(`set ${set} has no entry ${parts.join(' . ')} owned by ${tag} (ingressPolicy ${t.ingressPolicy})`);
   }
+  const extra = mine.filter((e) => !w.owned.some(([set, parts]) => hasKey([e], set, parts)));
+  if (extra.length) fail(`${tag} owns entries its ingressPolicy ${t.ingressPolicy} does not ask for: ${extra.map((e) => `${e.set} ${e.parts.join(' . ')}`).join(', ')}`);
 }
-
-export function nftForwardGc(network: string, valid: { containerID: string; ifname: string }[]): void {
-  const keep = new Set(valid.map((v) => ownerTag(network, v.containerID, v.ifname)));
-  deleteElements(ctrElements(nftListJson(['table', 'inet', FIREWALL_TABLE])).filter((e) => belongsToNetwork(e.comment!, network) && !keep.has(e.comment!)));
-}
-

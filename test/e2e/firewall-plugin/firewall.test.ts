@@ -165,7 +165,8 @@ describe('no iptables DROP: auto → nftables', () => {
     const b1 = w.attach('iso2');
     const o1 = w.attach('open');
     for (const c of [a1, a2, b1, o1]) await w.serve(c, PORT);
-    expect(w.nftSet('iso_br').map((e) => e.key).sort()).toEqual(['trtb1', 'trtb2']);
+    expect(w.nftSet('policy_br').map((e) => e.key).sort()).toEqual(['trtb1', 'trtb2']);
+    expect(w.nftSet('samebr4').map((e) => e.key).sort()).toEqual([`${a1.v4} . trtb1`, `${a2.v4} . trtb1`, `${b1.v4} . trtb2`].sort());
     expect(w.reaches(a1.netns, a2.v4, PORT)).toBe(true);
     expect(w.reaches(a1.netns, b1.v4, PORT)).toBe(false);
     expect(w.reaches(b1.netns, a1.v4, PORT)).toBe(false);
@@ -175,7 +176,7 @@ describe('no iptables DROP: auto → nftables', () => {
     expect(w.cnitool(['check', 'iso1', a1.path]).code).toBe(0);
   });
 
-  it('ingressPolicy isolated also cuts traffic inside the bridge; re-adding the bridge as open lifts it', async () => {
+  it('ingressPolicy isolated cuts traffic inside the bridge; its state goes with its containers, so a bridge name reused by an open network inherits nothing', async () => {
     const w = world();
     w.writeNetwork({ name: 'iso', bridge: 'trtb1', n: 14, firewall: { ingressPolicy: 'isolated' } });
     const a = w.attach('iso');
@@ -183,12 +184,17 @@ describe('no iptables DROP: auto → nftables', () => {
     await w.serve(b, PORT);
     expect(w.reaches(a.netns, b.v4, PORT)).toBe(false);
     expect(w.reaches(w.out, b.v4, PORT)).toBe(true);
-    expect(w.nftSet('icc_br')).toEqual([]);
+    expect(w.nftSet('isolated4').map((e) => e.key).sort()).toEqual([`${a.v4} . trtb1`, `${b.v4} . trtb1`].sort());
+    w.detach('iso', a);
+    w.detach('iso', b);
+    expect(w.nftSet('isolated4')).toEqual([]);
+    expect(w.nftSet('policy_br')).toEqual([]);
     // the network is re-created as open on the same bridge name (as podman reuses cni-podmanN)
     w.writeNetwork({ name: 'iso', bridge: 'trtb1', n: 14 });
-    w.attach('iso');
-    expect(w.nftSet('iso_br')).toEqual([]);
-    expect(w.reaches(a.netns, b.v4, PORT)).toBe(true);
+    const c = w.attach('iso');
+    const d = w.attach('iso');
+    await w.serve(d, PORT);
+    expect(w.reaches(c.netns, d.v4, PORT)).toBe(true);
   });
 
   it('the nft admin chain drops before the accepts and survives ADD/DEL', async () => {
@@ -288,15 +294,20 @@ describe('protocol', () => {
       expect(w.firewall('CHECK', { ...conf, backend }, env).code).toBe(0);
     }
     const save = w.iptablesSave();
-    expect(save.split('\n').filter((l) => l.startsWith('-A CNI-FORWARD'))).toHaveLength(4);
-    expect(save.split('\n').filter((l) => l.startsWith('-A FORWARD'))).toHaveLength(2);
-    expect(save.split('\n').filter((l) => l.startsWith('-A CNI-ISOLATION-STAGE-1'))).toHaveLength(2);
-    expect(save.split('\n').filter((l) => l.startsWith('-A CNI-ISOLATION-STAGE-2'))).toHaveLength(2);
+    const lines = (prefix: string): string[] => save.split('\n').filter((l) => l.startsWith(prefix));
+    // ingress jump + admin jump + 3 per address; one FORWARD jump; the reference's per-bridge chains unused
+    expect(lines('-A CNI-FORWARD ')).toHaveLength(5);
+    expect(lines('-A FORWARD ')).toHaveLength(1);
+    expect(lines('-A CNI-ISOLATION-')).toEqual([]);
+    // same-bridge: the shared reply RETURN, then "own bridge may connect" and "not from other isolating bridges"
+    expect(lines('-A CNI-INGRESS ')).toHaveLength(3);
+    expect(lines('-A CNI-INGRESS-CONTAINERS ')).toEqual(['-A CNI-INGRESS-CONTAINERS -i trtb9 -m comment --comment "name: \\"p\\" id: \\"c1\\" ifname: \\"eth0\\"" -j DROP']);
+    expect(lines('-A CNI-INGRESS-ISOLATING ')).toHaveLength(1);
     expect(w.nftSet('ctr4')).toHaveLength(1);
     // DEL on one backend sweeps the other's entries too (both were used on this host)
     expect(w.firewall('DEL', { ...conf, backend: 'nftables' }, env).code).toBe(0);
     expect(w.nftSet('ctr4')).toEqual([]);
-    expect(w.iptablesSave().split('\n').filter((l) => l.startsWith('-A CNI-FORWARD') && l.includes('10.79.99.5'))).toEqual([]);
+    expect(w.iptablesSave().split('\n').filter((l) => l.startsWith('-A CNI-') && l.includes('id: \\"c1\\"'))).toEqual([]);
   });
 
   it('coexists with the reference firewall plugin (1.1.1, iptables): shared chains, each DEL removes only its own rules', () => {
@@ -316,6 +327,7 @@ describe('protocol', () => {
     expect(left.some((l) => l.includes('10.79.99.7/32'))).toBe(true);
     expect(left.some((l) => l.includes('10.79.99.5/32'))).toBe(false);
     expect(ref('DEL', { cniVersion: '1.0.0', name: 'p', type: 'firewall', backend: 'iptables', prevResult: refPrev }, refEnv)).toBe(0);
-    expect(w.iptablesSave().split('\n').filter((l) => l.startsWith('-A CNI-FORWARD') && !l.includes('CNI-ADMIN'))).toEqual([]);
+    // left: the shared jumps (admin, ingress policy) and the ingress chain's shared reply rule
+    expect(w.iptablesSave().split('\n').filter((l) => l.startsWith('-A CNI-') && l.includes('ifname'))).toEqual([]);
   });
 });

@@ -23,6 +23,8 @@ export interface NetOpts {
   portmap?: boolean;
   firewall?: Record<string, unknown> | false;
   version?: string;
+  /** Last octets of the IPv4 range inside 10.79.X.0/24: networks sharing a bridge share its subnet. */
+  range?: [number, number];
 }
 
 export interface Attachment {
@@ -70,7 +72,9 @@ export class World {
   }
 
   writeNetwork(o: NetOpts): void {
-    const ranges: object[] = [[{ subnet: `10.79.${o.n}.0/24` }]];
+    const v4: Record<string, string> = { subnet: `10.79.${o.n}.0/24` };
+    if (o.range) Object.assign(v4, { rangeStart: `10.79.${o.n}.${o.range[0]}`, rangeEnd: `10.79.${o.n}.${o.range[1]}`, gateway: `10.79.${o.n}.1` });
+    const ranges: object[] = [[v4]];
     const routes: object[] = [{ dst: '0.0.0.0/0' }];
     if (o.dualStack) ranges.push([{ subnet: `fd79:${o.n}::/64` }]);
     if (o.dualStack) routes.push({ dst: '::/0' });
@@ -102,6 +106,12 @@ export class World {
     const result = JSON.parse(r.stdout);
     const ips: string[] = result.ips.map((i: any) => i.address.split('/')[0]);
     return { ...ctr, result, v4: ips.find((i) => !i.includes(':'))!, v6: ips.find((i) => i.includes(':')) };
+  }
+
+  /** cnitool del; throws with cnitool's message on failure. */
+  detach(net: string, a: { path: string }): void {
+    const r = this.cnitool(['del', net, a.path]);
+    if (r.code !== 0) throw new Error(`cnitool del ${net} failed: ${r.stderr}${r.stdout}`);
   }
 
   /** Calls the firewall plugin alone, as a runtime would (inside the host netns). */
