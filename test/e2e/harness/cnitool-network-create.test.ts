@@ -85,7 +85,7 @@ describe('network create (bridge) → add → traffic → rm', () => {
     const c = createNetns('tnc-c');
     const r = lab.add('forced', c, 'gamma');
     expect(ipOf(r)).toBe('10.123.0.2');
-    expect(inNetns(lab.host, ['nft', 'list', 'set', 'inet', 'tscni_firewall', 'iso_br'])).toContain('cni-forced');
+    expect(inNetns(lab.host, ['nft', 'list', 'set', 'inet', 'tscni_firewall', 'policy_br'])).toContain('cni-forced');
     const rm = lab.cnitool(['network', 'rm', '--force', 'forced']);
     expect([rm.code, rm.stdout], rm.stderr).toEqual([0, 'forced\n']);
     expect(lab.linkNames(c)).toEqual(['lo']);

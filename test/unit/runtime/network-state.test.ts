@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { bridge } from '../../../plugins/bridge/index';
 import { dnsname } from '../../../plugins/dnsname/index';
-import { firewall } from '../../../plugins/firewall/plugin';
+import { firewall } from '../../../plugins/firewall';
 import { hostLocal } from '../../../plugins/host-local/index';
 import { loopback } from '../../../plugins/loopback/index';
 import { macvlan } from '../../../plugins/macvlan/index';
