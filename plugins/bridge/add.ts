@@ -50,8 +50,8 @@ export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
 
     trace('add: veth ready');
     if (c.macspoofchk) {
-      macspoofAdd({ hostIface: host.name, mac: container.mac, containerId: ctx.env.containerId, ifname: ctx.env.ifname });
-      undos.push(() => macspoofDel({ containerId: ctx.env.containerId, ifname: ctx.env.ifname }));
+      macspoofAdd({ network: ctx.conf.name, containerId: ctx.env.containerId, ifname: ctx.env.ifname, hostIface: host.name, mac: container.mac });
+      undos.push(() => macspoofDel({ network: ctx.conf.name, containerId: ctx.env.containerId, ifname: ctx.env.ifname }));
     }
 
     const result: Result = { cniVersion: ctx.cniVersion, interfaces: [], ips: [], routes: [] };

@@ -26,7 +26,7 @@ export async function cmdDel(ctx: Context<BridgeConf>): Promise<void> {
   });
 
   trace('del: link deleted');
-  if (c.macspoofchk) macspoofDel({ containerId: ctx.env.containerId, ifname: ctx.env.ifname });
+  if (c.macspoofchk) macspoofDel({ network: c.name, containerId: ctx.env.containerId, ifname: ctx.env.ifname });
 
   // Masquerade goes before the address is released: once IPAM hands it to another container,
   // removing entries by address could take that container's entry with it.

@@ -1,10 +1,11 @@
-// bridge GC: IPAM GC, then the masquerade entries of attachments not in the valid list. Both run
+// bridge GC: IPAM GC, then the masquerade and macspoofchk entries of attachments not in the valid list. Both run
 // even when one fails; the errors are reported together.
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Attachment } from '../../shared/cni/netconf';
 import { fromWire } from '../../shared/cni/owner';
 import type { Context } from '../../shared/cni/skel';
 import { masqGc, resolveBackend } from '../../shared/firewall';
+import { macspoofGc } from '../../shared/firewall/macspoof';
 import { delegateIpam } from '../../shared/ipam/delegate';
 import type { BridgeConf } from './config';
 
@@ -14,6 +15,13 @@ export async function cmdGc(ctx: Context<BridgeConf>, valid: Attachment[]): Prom
   if (ctx.conf.ipMasq) {
     try {
       masqGc(resolveBackend(ctx.conf.ipMasqBackend, 'ipMasqBackend'), String(ctx.json.name), valid.map(fromWire));
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  if (ctx.conf.macspoofchk) {
+    try {
+      macspoofGc(String(ctx.json.name), valid);
     } catch (e) {
       errors.push((e as Error).message);
     }

@@ -1,57 +1,71 @@
 // macspoofchk: frames entering the bridge from a container port must carry that container's MAC.
 // One nftables bridge-family table; containers are set elements (no per-container rules), each
-// commented "<containerId>/<ifname>" so DEL can find them without knowing the port or MAC.
-import { childProcess } from '../sys/builtins';
-import { CniError, ErrorCode } from '../cni/error';
+// commented with its owner "<net>/<containerID>/<ifname>" so DEL and GC find them without knowing
+// the port or MAC, and remove only what that owner holds. nft runs through the firewall layer
+// (exec.ts: the sbin dirs are searched even when a runtime passes PATH=/usr/bin:/bin).
+import type { Owner } from '../cni/owner';
+import { withHostLock } from './host-lock';
+import { belongsToNetwork, ownerTag } from './names';
+import { ifnameLit } from './nft/forward-owners';
+import { nftApplyOrThrow, nftListJson, quote } from './nft/run';
 
 const TABLE = 'bridge tscni_macspoof';
+const LOCK = 'macspoof';
 
-function nft(script: string | undefined, args: string[] = ['-f', '-']): string {
-  const r = childProcess().spawnSync('nft', args, { input: script, encoding: 'utf8' });
-  if (r.error) throw new CniError(ErrorCode.Internal, `macspoofchk needs nft: ${r.error.message}`);
-  if (r.status !== 0) throw new CniError(ErrorCode.Internal, `nft failed: ${r.stderr.trim()}`);
-  return r.stdout;
+export interface MacspoofTarget extends Owner {
+  hostIface: string;
+  mac: string;
 }
 
-const q = (s: string): string => JSON.stringify(s);
-
-export function macspoofAdd(o: { hostIface: string; mac: string; containerId: string; ifname: string }): void {
-  const tag = q(`${o.containerId}/${o.ifname}`);
-  nft(
-    [
-      `add table ${TABLE} { comment "tscni bridge macspoofchk"; }`,
-      `add set ${TABLE} guarded { type ifname; }`,
-      `add set ${TABLE} allowed { type ifname . ether_addr; }`,
-      `add chain ${TABLE} prerouting { type filter hook prerouting priority -300; policy accept; }`,
-      `flush chain ${TABLE} prerouting`,
-      `add rule ${TABLE} prerouting iifname @guarded iifname . ether saddr != @allowed drop`,
-      `add element ${TABLE} allowed { ${q(o.hostIface)} . ${o.mac} comment ${tag} }`,
-      `add element ${TABLE} guarded { ${q(o.hostIface)} comment ${tag} }`,
-    ].join('\n') + '\n',
-  );
+function macLit(mac: string): string {
+  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac)) throw new Error(`macspoofchk: invalid MAC address "${mac}"`);
+  return mac.toLowerCase();
 }
 
-function elementsTagged(tag: string): { guarded: string[]; allowed: [string, string][] } {
-  const r = childProcess().spawnSync('nft', ['-j', 'list', 'table', ...TABLE.split(' ')], { encoding: 'utf8' });
-  const out = { guarded: [] as string[], allowed: [] as [string, string][] };
-  if (r.status !== 0) return out; // no table: nothing of ours to remove
-  for (const item of JSON.parse(r.stdout).nftables as any[]) {
-    const set = item.set;
-    if (!set?.elem) continue;
-    for (const e of set.elem) {
-      if (e?.elem?.comment !== tag) continue;
-      if (set.name === 'guarded') out.guarded.push(e.elem.val);
-      if (set.name === 'allowed') out.allowed.push(e.elem.val.concat);
+export function macspoofAdd(o: MacspoofTarget): void {
+  const tag = quote(ownerTag(o.network, o.containerId, o.ifname));
+  const port = ifnameLit(o.hostIface);
+  const script = [
+    `add table ${TABLE} { comment "tscni bridge macspoofchk"; }`,
+    `add set ${TABLE} guarded { type ifname; }`,
+    `add set ${TABLE} allowed { type ifname . ether_addr; }`,
+    `add chain ${TABLE} prerouting { type filter hook prerouting priority -300; policy accept; }`,
+    `flush chain ${TABLE} prerouting`,
+    `add rule ${TABLE} prerouting iifname @guarded iifname . ether saddr != @allowed drop`,
+    `add element ${TABLE} allowed { ${port} . ${macLit(o.mac)} comment ${tag} }`,
+    `add element ${TABLE} guarded { ${port} comment ${tag} }`,
+  ].join('\n');
+  withHostLock(LOCK, () => nftApplyOrThrow(script, 'macspoofchk ADD'));
+}
+
+/** Deletes, in one transaction, the elements whose owner `isMine` accepts; runs under the lock. */
+function release(isMine: (comment: string) => boolean): void {
+  withHostLock(LOCK, () => {
+    const lines: string[] = [];
+    for (const o of nftListJson(['table', ...TABLE.split(' ')])) {
+      const set = o.set;
+      if (!set?.elem || (set.name !== 'guarded' && set.name !== 'allowed')) continue;
+      for (const e of set.elem) {
+        const comment = e?.elem?.comment;
+        if (typeof comment !== 'string' || !isMine(comment)) continue;
+        const v = e.elem.val;
+        const key = set.name === 'guarded' ? ifnameLit(String(v)) : `${ifnameLit(String(v.concat[0]))} . ${macLit(String(v.concat[1]))}`;
+        lines.push(`delete element ${TABLE} ${set.name} { ${key} }`);
+      }
     }
-  }
-  return out;
+    if (lines.length) nftApplyOrThrow(lines.join('\n'), 'macspoofchk teardown');
+  });
 }
 
-export function macspoofDel(o: { containerId: string; ifname: string }): void {
-  const found = elementsTagged(`${o.containerId}/${o.ifname}`);
-  const lines = [
-    ...found.guarded.map((g) => `delete element ${TABLE} guarded { ${q(g)} }`),
-    ...found.allowed.map(([i, m]) => `delete element ${TABLE} allowed { ${q(i)} . ${m} }`),
-  ];
-  if (lines.length) nft(lines.join('\n') + '\n');
+/** Removes this owner's elements only (also the "<containerID>/<ifname>" tags of older versions). */
+export function macspoofDel(o: Owner): void {
+  const tag = ownerTag(o.network, o.containerId, o.ifname);
+  const legacy = `${o.containerId}/${o.ifname}`;
+  release((c) => c === tag || c === legacy);
+}
+
+/** Removes the elements of `network` whose attachment is not in `valid` (wire format). */
+export function macspoofGc(network: string, valid: { containerID: string; ifname: string }[]): void {
+  const keep = new Set(valid.map((v) => ownerTag(network, v.containerID, v.ifname)));
+  release((c) => belongsToNetwork(c, network) && !keep.has(c));
 }
