@@ -8,7 +8,8 @@ import { Netlink, type Link } from '../../shared/netlink';
 import { inSandbox } from '../../shared/netns/sandbox';
 import { effectiveTuning, touchesLink, type LinkSettings, type TuningConf } from './config';
 import { applySettings, currentSettings } from './link-settings';
-import { readState, removeState, writeState, type SavedState } from './saved-state';
+import { STATE_LOCK, readState, removeState, writeState, type SavedState } from './saved-state';
+import { withHostLock } from '../../shared/sys/host-lock';
 import { checkAllowlist, readAllowlist, type SysctlSetting } from './sysctl-key';
 import { readSysctl, writeSysctl } from './sysctl-io';
 
@@ -58,8 +59,10 @@ export function cmdAdd(ctx: Context<TuningConf>): Result {
       const origLink = link ? currentSettings(link, t.link) : {};
       if (!t.sysctls.length && !link) return undefined;
 
-      const existing = readState(dataDir, containerId, ifname);
-      writeState(dataDir, containerId, ifname, mergeOriginals(existing, origLink, origSysctl));
+      // A file of another network for this (containerID, ifname) is dead: that interface left.
+      const saved = readState(dataDir, containerId, ifname);
+      const existing = saved && (saved.network === undefined || saved.network === ctx.conf.name) ? saved : undefined;
+      withHostLock(STATE_LOCK, () => writeState(dataDir, containerId, ifname, { ...mergeOriginals(existing, origLink, origSysctl), network: ctx.conf.name }));
       const done: SysctlSetting[] = [];
       try {
         for (const s of t.sysctls) {

@@ -1,4 +1,4 @@
-// tuning DEL: put back what ADD saved, then forget it. Best effort and idempotent: no saved
+// tuning DEL: put back what ADD saved for this attachment, then forget it. Best effort and idempotent: no saved
 // file, a gone netns or a gone interface is success; what cannot be restored is logged (the
 // reference, too, never fails DEL), because a runtime retries a failing DEL forever.
 import { log } from '../../shared/cni/log';
@@ -7,15 +7,26 @@ import { Netlink } from '../../shared/netlink';
 import { inSandboxIfPresent } from '../../shared/netns/sandbox';
 import type { LinkSettings, TuningConf } from './config';
 import { applySettings } from './link-settings';
-import { readState, removeState } from './saved-state';
+import { STATE_LOCK, readState, removeState } from './saved-state';
+import { withHostLock } from '../../shared/sys/host-lock';
 import { sysctlPath } from './sysctl-key';
 import { writeSysctl } from './sysctl-io';
 
 export function cmdDel(ctx: Context<TuningConf>): void {
+  withHostLock(STATE_LOCK, () => restore(ctx));
+}
+
+function restore(ctx: Context<TuningConf>): void {
   const { ifname, containerId, netns } = ctx.env;
-  const { dataDir } = ctx.conf;
+  const { dataDir, name } = ctx.conf;
   const saved = readState(dataDir, containerId, ifname);
   if (!saved) return;
+  // The file name is (containerID, ifname) only (the reference's): after this attachment left,
+  // the same container may have joined another network with this ifname. Its state is not ours.
+  if (saved.network !== undefined && saved.network !== name) {
+    log(`DEL ${containerId}/${ifname}: the saved state belongs to network "${saved.network}", left as it is`);
+    return;
+  }
   const problems: string[] = [];
   inSandboxIfPresent(netns, () => {
     for (const [key, value] of Object.entries(saved.sysctl ?? {})) {

@@ -1,14 +1,15 @@
-// tuning GC: saved originals of attachments not in the valid list are dropped (their interface
-// is gone with its netns; nothing is left to restore).
+// tuning GC: this network's saved originals of attachments not in the valid list are dropped
+// (their interface is gone with its netns; nothing is left to restore), under the DEL's lock.
 import type { Attachment } from '../../shared/cni/netconf';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Context } from '../../shared/cni/skel';
 import type { TuningConf } from './config';
-import { gcStates } from './saved-state';
+import { gcStates, STATE_LOCK } from './saved-state';
+import { withHostLock } from '../../shared/sys/host-lock';
 
 export function cmdGc(ctx: Context<TuningConf>, valid: Attachment[]): void {
   try {
-    gcStates(ctx.conf.dataDir, valid);
+    withHostLock(STATE_LOCK, () => gcStates(ctx.conf.dataDir, ctx.conf.name, valid));
   } catch (e) {
     throw new CniError(ErrorCode.Internal, `GC of ${ctx.conf.dataDir} failed`, (e as Error).message);
   }

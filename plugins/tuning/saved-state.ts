@@ -9,6 +9,9 @@ import type { Attachment } from '../../shared/cni/netconf';
 import { readTextIfExists } from '../../shared/sys/files';
 
 export interface SavedState {
+  /** The network whose attachment saved this (ours; the reference ignores it). Only that
+   *  network's DEL or GC may restore from it or remove it. */
+  network?: string;
   mac?: string;
   promisc?: boolean;
   mtu?: number;
@@ -17,6 +20,9 @@ export interface SavedState {
   /** Original value per sysctl path (slash form under /proc/sys). */
   sysctl?: Record<string, string>;
 }
+
+/** Host lock held while a state file is read and then rewritten or removed. */
+export const STATE_LOCK = 'tuning-state';
 
 const ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;
 
@@ -59,11 +65,35 @@ export function removeState(dataDir: string, containerId: string, ifname: string
   fs.rmSync(filePath(dataDir, containerId, ifname), { force: true });
 }
 
+/** A temp file's writer is gone (its pid is in the name): nobody will rename it any more. */
+function writerGone(name: string): boolean {
+  const pid = Number(/tmp-(\d+)$/.exec(name)?.[1]);
+  if (!pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Whether this network may remove the file: it saved it. Files without an owner (written by
+ *  the reference or an older tscni) may belong to any network's attachment: they are left. */
+function ownedBy(dataDir: string, name: string, network: string): boolean {
+  try {
+    const v = JSON.parse(fs.readFileSync(path.join(dataDir, name), 'utf8'));
+    return v?.network === network;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * GC: removes state files (and stale temp files) of attachments not in the valid list.
- * A container id may hold '_', so files are matched against the valid names, never split.
+ * GC: removes this network's state files of attachments not in the valid list, and temp files
+ * whose writer is gone. A container id may hold '_', so files are matched against the valid
+ * names, never split.
  */
-export function gcStates(dataDir: string, valid: Attachment[]): string[] {
+export function gcStates(dataDir: string, network: string, valid: Attachment[]): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(dataDir);
@@ -83,7 +113,7 @@ export function gcStates(dataDir: string, valid: Attachment[]): string[] {
   for (const n of names) {
     const isState = /^[a-zA-Z0-9][^/]*_[^/]+\.json$/.test(n);
     const isTemp = /^\..+\.json\.tmp-\d+$/.test(n);
-    if ((isState && !keep.has(n)) || isTemp) {
+    if ((isState && !keep.has(n) && ownedBy(dataDir, n, network)) || (isTemp && writerGone(n))) {
       fs.rmSync(path.join(dataDir, n), { force: true });
       removed.push(n);
     }

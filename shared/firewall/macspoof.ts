@@ -4,7 +4,7 @@
 // the port or MAC, and remove only what that owner holds. nft runs through the firewall layer
 // (exec.ts: the sbin dirs are searched even when a runtime passes PATH=/usr/bin:/bin).
 import type { Owner } from '../cni/owner';
-import { withHostLock } from './host-lock';
+import { withHostLock } from '../sys/host-lock';
 import { belongsToNetwork, ownerTag } from './names';
 import { ifnameLit } from './nft/forward-owners';
 import { nftApplyOrThrow, nftListJson, quote } from './nft/run';

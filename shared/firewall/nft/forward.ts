@@ -20,7 +20,7 @@
 import { CniError, ErrorCode } from '../../cni/error';
 import type { Cidr } from '../addr';
 import { parseForwardIps, type ForwardRemoval, type ForwardTarget } from '../forward-types';
-import { withHostLock } from '../host-lock';
+import { withHostLock } from '../../sys/host-lock';
 import { belongsToNetwork, fingerprint32, ownerTag } from '../names';
 import { entriesOf, hasKey, ifnameLit, keyText, ownedBy, releaseLines, type Entry } from './forward-owners';
 import { nftApply, nftApplyOrThrow, nftListJson, quote } from './run';

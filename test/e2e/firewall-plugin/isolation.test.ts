@@ -88,7 +88,7 @@ describe.each(['nftables', 'iptables'] as const)('ingressPolicy per attachment (
     expect(talks(w, s1, s3)).toBe(true);
     expect(talks(w, s3, s1)).toBe(true);
     for (const [net, a] of [['sb', s1], ['sb', s3], ['iso', i], ['op', o], ['sb2', x]] as const) expect(w.cnitool(['check', net, a.path]).code, net).toBe(0);
-  });
+  }, 300_000);
 
   it('isolated first, then same-bridge; all deleted leaves nothing per container; a fresh pair follows its own policy', async () => {
     const w = world(backend);
@@ -124,5 +124,5 @@ describe.each(['nftables', 'iptables'] as const)('ingressPolicy per attachment (
     expect(talks(w, f1, j1)).toBe(false);
     for (const [net, a] of [['sb', f1], ['sb', f2], ['iso', j1], ['iso', j2]] as const) w.detach(net, a);
     expect(ownedState(w, backend)).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -60,7 +60,7 @@ describe.each(['nftables', 'iptables'] as const)('firewall entries belong to the
     yIntact();
     w.detach('one', y);
     expect(w.reaches(n.netns, y.v4, PORT)).toBe(false);
-  });
+  }, 180_000);
 
   it('one address on two networks: the first DEL keeps the accept of the other; GC removes only invalid attachments of its network', () => {
     const w = world(backend);
@@ -94,5 +94,5 @@ describe.each(['nftables', 'iptables'] as const)('firewall entries belong to the
     expect(w.firewall('CHECK', b, env).code).not.toBe(0);
     if (backend === 'nftables') expect(w.nftTable().filter((o) => o.set?.elem?.length)).toEqual([]);
     else expect(w.iptablesSave()).not.toContain('ifname');
-  });
+  }, 180_000);
 });

@@ -107,7 +107,7 @@ describe('tuning: interface settings', () => {
     expect(now.flags).toContain('ALLMULTI');
     expect(now.txqlen).toBe(123);
     const saved = JSON.parse(fs.readFileSync(path.join(dataDir, 'ctr-1_eth0.json'), 'utf8'));
-    expect(saved).toEqual({ mac: orig.address, promisc: false, mtu: 1500, allmulti: false, txQLen: orig.txqlen });
+    expect(saved).toEqual({ network: c.name, mac: orig.address, promisc: false, mtu: 1500, allmulti: false, txQLen: orig.txqlen });
 
     expect(tuning('CHECK', c).code).toBe(0);
     sh(['ip', '-n', ctr, 'link', 'set', 'eth0', 'mtu', '1300']);
@@ -190,6 +190,25 @@ describe('tuning: DEL, GC and STATUS', () => {
     expect(bad.json).toMatchObject({ code: 50, msg: expect.stringContaining(`dataDir ${dataDir}`) });
     // ADD agrees: it cannot save the originals there
     expect(tuning('ADD', conf({ mtu: 1400 })).code).not.toBe(0);
+  });
+
+  it("a stale DEL of another network (old prevResult) leaves the state of the attachment that reuses ctr-1/eth0; GC of that network too", () => {
+    const orig = link('eth0').mtu;
+    const first = tuning('ADD', conf({ mtu: 1400 }));
+    expect(first.code).toBe(0);
+    expect(tuning('DEL', conf({ mtu: 1400 })).code).toBe(0);
+    // the same container joins another network with the same ifname (podman network connect)
+    expect(tuning('ADD', conf({ name: 'tnet2', mtu: 1300 })).code).toBe(0);
+    const stale = tuning('DEL', conf({ mtu: 1400 }, first.json));
+    expect(stale.code, stale.stdout).toBe(0);
+    expect(link('eth0').mtu).toBe(1300);
+    expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'ctr-1_eth0.json'), 'utf8'))).toMatchObject({ network: 'tnet2', mtu: orig });
+    const gc = run('tuning', { netns: host, env: cniEnv('GC'), stdin: { cniVersion: '1.1.0', name: 'tnet', type: 'tuning', dataDir, 'cni.dev/valid-attachments': [] } });
+    expect(gc.code, gc.stdout).toBe(0);
+    expect(stateFiles()).toEqual(['ctr-1_eth0.json']);
+    expect(tuning('DEL', conf({ name: 'tnet2', mtu: 1300 })).code).toBe(0);
+    expect(link('eth0').mtu).toBe(orig);
+    expect(stateFiles()).toEqual([]);
   });
 });
 

@@ -36,19 +36,23 @@ describe('tuning saved state', () => {
     expect(fs.readdirSync(d)).toEqual([]);
   });
 
-  it('GC keeps valid attachments (ids with underscores too) and removes the rest and stale temp files', () => {
+  it("GC keeps valid attachments (ids with underscores too), other networks' and ownerless files; removes the rest and dead writers' temp files", () => {
     const d = tmp();
-    writeState(d, 'keep_me', 'eth0', {});
-    writeState(d, 'other_id', 'net1', {});
-    writeState(d, 'gone', 'eth0', {});
-    fs.writeFileSync(path.join(d, '.gone_eth1.json.tmp-123'), '{}');
+    writeState(d, 'keep_me', 'eth0', { network: 'n1' });
+    writeState(d, 'other_id', 'net1', { network: 'n1' });
+    writeState(d, 'gone', 'eth0', { network: 'n1' });
+    writeState(d, 'theirs', 'eth0', { network: 'n2' });
+    writeState(d, 'legacy', 'eth0', { mtu: 1500 });
+    fs.writeFileSync(path.join(d, '.gone_eth1.json.tmp-999999999'), '{}');
+    fs.writeFileSync(path.join(d, `.live_eth1.json.tmp-${process.pid}`), '{}');
     fs.writeFileSync(path.join(d, 'README'), 'not ours');
-    const removed = gcStates(d, [{ containerID: 'keep_me', ifname: 'eth0' }, { containerID: 'other', ifname: 'id_net1' }]);
-    expect(removed.sort()).toEqual(['.gone_eth1.json.tmp-123', 'gone_eth0.json']);
+    const removed = gcStates(d, 'n1', [{ containerID: 'keep_me', ifname: 'eth0' }, { containerID: 'other', ifname: 'id_net1' }]);
+    expect(removed.sort()).toEqual(['.gone_eth1.json.tmp-999999999', 'gone_eth0.json']);
     // other_id/net1 and other/id_net1 share one file name (the reference's naming): kept.
-    expect(fs.readdirSync(d).sort()).toEqual(['README', 'keep_me_eth0.json', 'other_id_net1.json']);
-    expect(gcStates(d, []).sort()).toEqual(['keep_me_eth0.json', 'other_id_net1.json']);
-    expect(fs.readdirSync(d)).toEqual(['README']);
-    expect(gcStates(path.join(d, 'missing'), [])).toEqual([]);
+    expect(fs.readdirSync(d).sort()).toEqual([`.live_eth1.json.tmp-${process.pid}`, 'README', 'keep_me_eth0.json', 'legacy_eth0.json', 'other_id_net1.json', 'theirs_eth0.json']);
+    expect(gcStates(d, 'n1', []).sort()).toEqual(['keep_me_eth0.json', 'other_id_net1.json']);
+    expect(gcStates(d, 'n2', []).sort()).toEqual(['theirs_eth0.json']);
+    expect(fs.readdirSync(d).sort()).toEqual([`.live_eth1.json.tmp-${process.pid}`, 'README', 'legacy_eth0.json']);
+    expect(gcStates(path.join(d, 'missing'), 'n1', [])).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
-// One host-wide flock per kind of firewall state. An owner check ("is this entry still mine?")
-// and the delete that follows must not be split by another plugin's ADD, or a DEL could remove an
-// entry a parallel ADD has just (re)claimed. The kernel drops the lock if the process dies.
+// One host-wide flock per kind of owned state (firewall elements, saved files). An owner check
+// ("is this entry still mine?") and the delete that follows must not be split by another plugin's
+// ADD, or a DEL could remove an entry a parallel ADD has just (re)claimed. The kernel drops the lock if the process dies.
 import fs from 'node:fs';
 import path from 'node:path';
-import { lockExclusive, openLockFile, unlock } from '../sys/flock';
+import { lockExclusive, openLockFile, unlock } from './flock';
 
 // Per call, never at module init (the start-up snapshot would freeze it).
 const runDir = (): string => process.env.TSCNI_RUN_DIR ?? '/run/tscni';
