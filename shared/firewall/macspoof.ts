@@ -4,13 +4,12 @@
 // the port or MAC, and remove only what that owner holds. nft runs through the firewall layer
 // (exec.ts: the sbin dirs are searched even when a runtime passes PATH=/usr/bin:/bin).
 import type { Owner } from '../cni/owner';
-import { withHostLock } from '../sys/host-lock';
+import { withFirewallLock } from './lock';
 import { belongsToNetwork, ownerTag } from './names';
 import { ifnameLit } from './nft/forward-owners';
 import { nftApplyOrThrow, nftListJson, quote } from './nft/run';
 
 const TABLE = 'bridge tscni_macspoof';
-const LOCK = 'macspoof';
 
 export interface MacspoofTarget extends Owner {
   hostIface: string;
@@ -35,12 +34,12 @@ export function macspoofAdd(o: MacspoofTarget): void {
     `add element ${TABLE} allowed { ${port} . ${macLit(o.mac)} comment ${tag} }`,
     `add element ${TABLE} guarded { ${port} comment ${tag} }`,
   ].join('\n');
-  withHostLock(LOCK, () => nftApplyOrThrow(script, 'macspoofchk ADD'));
+  withFirewallLock(() => nftApplyOrThrow(script, 'macspoofchk ADD'));
 }
 
 /** Deletes, in one transaction, the elements whose owner `isMine` accepts; runs under the lock. */
 function release(isMine: (comment: string) => boolean): void {
-  withHostLock(LOCK, () => {
+  withFirewallLock(() => {
     const lines: string[] = [];
     for (const o of nftListJson(['table', ...TABLE.split(' ')])) {
       const set = o.set;

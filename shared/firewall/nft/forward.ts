@@ -15,19 +15,19 @@
 // bridge and from bridges without same-bridge/isolated attachments. A neighbour's ADD/DEL adds or
 // removes only that neighbour's elements, so it cannot change a live container's policy.
 // A drop here is final for the packet; an accept is final only for this table (see forward.ts).
-// Every change runs under one host-wide lock; DEL/GC list the table and remove only the elements
-// their owner holds (forward-owners.ts), whatever prevResult says.
+// Every change runs under the firewall layer's host-wide lock (../lock.ts, re-entrant); DEL/GC
+// list the table and remove only the elements their owner holds (forward-owners.ts), whatever
+// prevResult says.
 import { CniError, ErrorCode } from '../../cni/error';
 import type { Cidr } from '../addr';
 import { parseForwardIps, type ForwardRemoval, type ForwardTarget } from '../forward-types';
-import { withHostLock } from '../../sys/host-lock';
+import { withFirewallLock } from '../lock';
 import { belongsToNetwork, fingerprint32, ownerTag } from '../names';
 import { entriesOf, hasKey, ifnameLit, keyText, ownedBy, releaseLines, type Entry } from './forward-owners';
 import { nftApply, nftApplyOrThrow, nftListJson, quote } from './run';
 
 export const FIREWALL_TABLE = 'tscni_firewall';
 const T = `inet ${FIREWALL_TABLE}`;
-const LOCK = 'firewall-forward';
 
 /** The rules of forward and isolation, in order (also what CHECK expects to find). */
 export const FORWARD_RULES = [
@@ -110,7 +110,7 @@ export function nftForwardAdd(t: ForwardTarget): void {
   const w = wanted(t, parseForwardIps(t.ips));
   const lines = [...w.owned, ...w.derived].map(([set, parts]) => `add element ${T} ${set} { ${keyText(set, parts)} comment ${tag} }`);
   if (!lines.length) return;
-  withHostLock(LOCK, () => {
+  withFirewallLock(() => {
     let r = nftApply(lines.join('\n'));
     if (r.outcome === 'missing') r = nftApply(`${setupScript()}\n${lines.join('\n')}`);
     if (r.outcome !== 'ok') throw new CniError(ErrorCode.Internal, 'nftables: firewall ADD failed', r.stderr.trim());
@@ -123,7 +123,7 @@ const listEntries = (): { objs: any[]; entries: Entry[] } => {
 };
 
 function release(isMine: (comment: string) => boolean, what: string): void {
-  withHostLock(LOCK, () => {
+  withFirewallLock(() => {
     const lines = releaseLines(T, listEntries().entries, isMine);
     if (lines.length) nftApplyOrThrow(lines.join('\n'), what);
   });
