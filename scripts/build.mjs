@@ -19,7 +19,7 @@
 // called directly with one. --packager postject: the same blob injected by postject (for the bench).
 // --hello: a hello-world SEA built the same way (the bench's floor), in --out.
 // --dev: only bundles (seconds, not a minute): tests then run `node22 bundle <role>`.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -186,44 +186,73 @@ async function wrappedBundle(name, contents) {
   return file;
 }
 
+/** CNI calls made through each plugin's skeleton while its code cache is made (build-warm.cjs). */
+function drills(w) {
+  const env = (cmd, netns = w.container) => ({ CNI_COMMAND: cmd, CNI_CONTAINERID: 'tscni-build-warm', CNI_NETNS: netns, CNI_IFNAME: 'eth0', CNI_PATH: w.path });
+  const base = { cniVersion: '1.0.0', name: 'tscni-build-warm' };
+  const ipam = { type: 'host-local', subnet: '10.255.254.0/24', dataDir: w.ipam };
+  const bridge = { ...base, type: 'bridge', bridge: 'tscniwarm0', isGateway: true, ipMasq: true, ipam };
+  const prevResult = { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: w.container }], ips: [{ address: '10.255.254.2/24', gateway: '10.255.254.1', interface: 0 }] };
+  const portmap = { ...base, type: 'portmap', capabilities: { portMappings: true }, runtimeConfig: { portMappings: [{ hostPort: 18080, containerPort: 80, protocol: 'tcp' }] }, prevResult };
+  const both = (conf, del = conf) => [{ env: env('ADD'), conf }, { env: env('DEL'), conf: del }];
+  return {
+    bridge: both(bridge, { ...bridge, prevResult: '$ADD' }),
+    portmap: both(portmap),
+    'host-local': both({ ...base, type: 'host-local', ipam }),
+    loopback: both({ ...base, type: 'loopback' }),
+  };
+}
+
 /**
- * V8 code caches made by the same Node binary, after running what every call of the role runs:
- * module initialisation (not for chunks: the etcd client reads files when it initialises), a
- * call with CNI_COMMAND=VERSION and no arguments, which also checks the role table: a plugin must
- * answer VERSION, a tool keeps its own command line (cnitool prints its usage, vxlan-sync asks
- * for a config file), and for plugins their schema over the conf-examples entries of their type
- * (parsing only: nothing is added anywhere).
+ * V8 code caches made by the same Node binary after running what calls of the role run
+ * (scripts/build-warm.cjs). As root, plugins also go through ADD and DEL inside a throwaway
+ * host netns (the code of those verbs is then cached too); otherwise, or if that fails, only
+ * VERSION and config parsing are. The output checks the role table: a plugin must answer
+ * VERSION, a tool must not.
  */
 function codeCaches(names) {
-  const warm = `
-    const vm = require('node:vm'); const fs = require('node:fs');
-    const [dir, name, kind, examples] = process.argv.slice(1);
-    const script = new vm.Script(fs.readFileSync(dir + '/' + name + '.js', 'utf8'), { filename: 'tscni:' + name + '.js' });
-    const done = () => fs.writeFileSync(dir + '/' + name + '.cache', script.createCachedData());
-    const module = { exports: {} };
-    if (kind !== 'chunk') script.runInThisContext()(module.exports, require, module, '/tscni/' + name + '.js', '/tscni');
-    // Config parsing too: the plugin object's schema over every conf-examples entry of its type.
-    const parseExamples = () => {
-      const plugin = Object.values(module.exports).find((v) => v && typeof v === 'object' && v.name === name && v.schema);
-      if (!plugin) return;
-      const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(d + '/' + e.name) : [d + '/' + e.name]);
-      for (const f of walk(examples).filter((f) => /\.conf(list)?$/.test(f))) {
-        let list; try { list = JSON.parse(fs.readFileSync(f, 'utf8')); } catch { continue; }
-        for (const p of list.plugins ?? [list]) if (p.type === name) plugin.schema.safeParse({ ...p, name: list.name, cniVersion: list.cniVersion });
+  const warmer = path.join(root, 'scripts', 'build-warm.cjs');
+  // The warm-up's koffi comes from the addon cache the executable would use, pre-filled here.
+  const native = path.join(build, 'native');
+  fs.mkdirSync(native, { mode: 0o700 });
+  fs.copyFileSync(koffiNode, path.join(native, `koffi-${common.define.__KOFFI_DIGEST__.slice(1, -1)}.node`));
+  fs.chmodSync(path.join(native, fs.readdirSync(native)[0]), 0o500);
+  const w = { host: `tscni-build-${process.pid}`, container: '', ipam: path.join(build, 'ipam'), path: path.join(build, 'warm-bin') };
+  let drill = {};
+  if (process.getuid?.() === 0 && !process.env.TSCNI_BUILD_NO_DRILL) {
+    try {
+      for (const n of [w.host, `${w.host}-c`]) execFileSync('ip', ['netns', 'add', n], { stdio: 'ignore' });
+      execFileSync('ip', ['-n', w.host, 'link', 'set', 'lo', 'up']);
+      w.container = `/var/run/netns/${w.host}-c`;
+      fs.mkdirSync(w.path);
+      fs.symlinkSync(node22, path.join(w.path, 'host-local')); // IPAM in process, as in the executable
+      drill = drills(w);
+    } catch (e) {
+      console.warn(`build: no throwaway netns (${e.message}); code caches cover VERSION and config parsing only`);
+    }
+  }
+  const run = (name, kind, calls) => {
+    const argv = [warmer, build, name, kind, path.join(root, 'conf-examples'), ...(calls ? [JSON.stringify(calls)] : [])];
+    const env = { PATH: process.env.PATH, CNI_COMMAND: 'VERSION', TSCNI_NATIVE_DIR: native };
+    const cmd = calls ? ['ip', ['netns', 'exec', w.host, node22, ...argv]] : [node22, argv];
+    return execFileSync(cmd[0], cmd[1], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  };
+  try {
+    for (const [name, kind] of names) {
+      let out;
+      try {
+        out = run(name, kind, drill[name]);
+      } catch (e) {
+        if (!drill[name]) throw e;
+        console.warn(`build: the ADD/DEL drill of ${name} failed (${String(e.stderr || e.message).trim().split('\n')[0]}); its code cache covers VERSION and config parsing only`);
+        out = run(name, kind);
       }
-    };
-    if (kind === 'chunk') done();
-    else module.exports.main([]).then((code) => {
-      if (kind === 'plugin' && code !== 0) throw new Error('VERSION exit ' + code);
-      if (kind === 'plugin') parseExamples();
-      done();
-    });`;
-  for (const [name, kind] of names) {
-    const env = { PATH: process.env.PATH, CNI_COMMAND: 'VERSION' };
-    const out = execFileSync(node22, ['-e', warm, build, name, kind, path.join(root, 'conf-examples')], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const answersVersion = /"supportedVersions"/.test(out);
-    if (kind === 'plugin' && !answersVersion) throw new Error(`${name} is a plugin in the role table but did not answer VERSION: ${out}`);
-    if (kind === 'tool' && answersVersion) throw new Error(`${name} is a tool in the role table but answered VERSION`);
+      const answersVersion = /"supportedVersions"/.test(out);
+      if (kind === 'plugin' && !answersVersion) throw new Error(`${name} is a plugin in the role table but did not answer VERSION: ${out}`);
+      if (kind === 'tool' && answersVersion) throw new Error(`${name} is a tool in the role table but answered VERSION`);
+    }
+  } finally {
+    if (w.container) for (const n of [w.host, `${w.host}-c`]) spawnSync('ip', ['netns', 'del', n]);
   }
 }
 
@@ -274,7 +303,8 @@ if (hello) {
 }
 
 const assets = { 'koffi.node': koffiNode };
-for (const r of roles) assets[`${r}.js`] = await wrappedBundle(r, `export * from ${imp(`plugins/${r}/index`)};`);
+// Each role's exports, plus the skeleton's runPlugin for build-warm.cjs's drill.
+for (const r of roles) assets[`${r}.js`] = await wrappedBundle(r, `export * from ${imp(`plugins/${r}/index`)};\nexport { runPlugin as __runPlugin } from ${imp('shared/cni/skel')};`);
 for (const c of CHUNKS) assets[`${c}.js`] = await wrappedBundle(c, `module.exports = require(${JSON.stringify(c)});`);
 codeCaches([...roles.map((r) => [r, ROLES[r]]), ...CHUNKS.map((c) => [c, 'chunk'])]);
 for (const name of [...roles, ...CHUNKS]) assets[`${name}.cache`] = path.join(build, `${name}.cache`);
