@@ -26,13 +26,16 @@ export interface RunOptions {
   /** Run inside this netns (ip netns exec), like a plugin started on that "host". */
   netns?: string;
   timeoutMs?: number;
+  /** Another build's bin dir (e.g. the previous release, for upgrade-in-place tests). */
+  binDir?: string;
 }
 
 export function run(role: string, opts: RunOptions = {}): RunResult {
   const input = opts.stdin === undefined ? '' : typeof opts.stdin === 'string' || Buffer.isBuffer(opts.stdin) ? opts.stdin : JSON.stringify(opts.stdin);
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
-  const argv = opts.netns ? ['ip', 'netns', 'exec', opts.netns, bin(role)] : [bin(role)];
+  const exe = opts.binDir ? path.join(opts.binDir, role) : bin(role);
+  const argv = opts.netns ? ['ip', 'netns', 'exec', opts.netns, exe] : [exe];
   const r = spawnSync(argv[0]!, argv.slice(1), { input, env, encoding: 'utf8', timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 << 20 });
   let json: any;
   try {

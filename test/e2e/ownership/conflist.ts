@@ -21,8 +21,9 @@ export interface Net {
   name: string;
   bridge: string;
   subnet: string;
-  /** One-address range: every container gets the same address. */
+  /** One-address range: every container gets the same address (unless `last` widens it). */
   only: string;
+  last?: string;
 }
 
 export class Lab {
@@ -30,6 +31,8 @@ export class Lab {
   readonly outside = createNetns('town-out');
   readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'town-ipam-'));
   private ctrs: string[] = [];
+  /** The build that runs the plugins (undefined: the one under test). */
+  binDir?: string;
 
   constructor(readonly backend: 'nftables' | 'iptables') {
     sh(['ip', '-n', this.host, 'link', 'add', 'uplink', 'type', 'veth', 'peer', 'name', 'wan', 'netns', this.outside]);
@@ -55,7 +58,7 @@ export class Lab {
         isGateway: true,
         ipMasq: true,
         ipMasqBackend: this.backend,
-        ipam: { type: 'host-local', ranges: [[{ subnet: net.subnet, rangeStart: net.only, rangeEnd: net.only }]], dataDir: this.dataDir, routes: [{ dst: '0.0.0.0/0' }] },
+        ipam: { type: 'host-local', ranges: [[{ subnet: net.subnet, rangeStart: net.only, rangeEnd: net.last ?? net.only }]], dataDir: this.dataDir, routes: [{ dst: '0.0.0.0/0' }] },
       },
       pm,
     ];
@@ -64,7 +67,8 @@ export class Lab {
   private call(cmd: string, plugin: Record<string, unknown>, net: Net, a: Attach, prev: unknown): RunResult {
     const conf: Record<string, unknown> = { cniVersion: '1.1.0', name: net.name, ...plugin };
     if (prev) conf.prevResult = prev;
-    return run(String(plugin.type), { netns: this.host, env: cniEnv(cmd, { CNI_CONTAINERID: a.id, CNI_NETNS: netnsPath(a.ns), CNI_IFNAME: a.ifname }), stdin: conf });
+    const env = cniEnv(cmd, { CNI_CONTAINERID: a.id, CNI_NETNS: netnsPath(a.ns), CNI_IFNAME: a.ifname, ...(this.binDir ? { CNI_PATH: this.binDir } : {}) });
+    return run(String(plugin.type), { netns: this.host, env, stdin: conf, binDir: this.binDir });
   }
 
   add(net: Net, a: Attach, ports: unknown[]): any {
@@ -92,7 +96,7 @@ export class Lab {
 
   gc(net: Net, valid: { containerID: string; ifname: string }[]): void {
     for (const p of this.plugins(net, undefined)) {
-      const r = run(String(p.type), { netns: this.host, env: cniEnv('GC'), stdin: { cniVersion: '1.1.0', name: net.name, ...p, 'cni.dev/valid-attachments': valid } });
+      const r = run(String(p.type), { netns: this.host, binDir: this.binDir, env: cniEnv('GC', this.binDir ? { CNI_PATH: this.binDir } : {}), stdin: { cniVersion: '1.1.0', name: net.name, ...p, 'cni.dev/valid-attachments': valid } });
       if (r.code !== 0) throw new Error(`GC ${p.type}: ${r.stdout}${r.stderr}`);
     }
   }

@@ -1,0 +1,105 @@
+// Upgrade in place (issue 17): operators replace the binaries under live containers. Attachments
+// the previous build added (main before the firewall backend interface, commit 5a3d300) must pass
+// CHECK, DEL and GC with this build, and this build's ADDs must coexist with them; traffic is
+// checked between the steps. The previous build is made from `git archive` of that commit in
+// beforeAll (minutes on a loaded machine), or taken from TSCNI_PREVIOUS_BIN_DIR when set.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../helpers/bins';
+import { leakedNetns } from '../../helpers/netns';
+import { startTcpServer, tcpRequest, type Server } from '../../helpers/traffic';
+import { HOST_UPLINK, Lab, OUTSIDE_ADDR, type Attach, type Net } from './conflist';
+
+const PREVIOUS = '5a3d300';
+const BUILD_TIMEOUT_MS = 900_000;
+let previousBin = process.env.TSCNI_PREVIOUS_BIN_DIR ?? '';
+let buildDir: string | undefined;
+
+function buildPrevious(): string {
+  buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tscni-previous-'));
+  const tar = spawnSync('git', ['-C', repoRoot, 'archive', '--format=tar', PREVIOUS], { maxBuffer: 256 << 20 });
+  if (tar.status !== 0) throw new Error(`git archive ${PREVIOUS}: ${tar.stderr}`);
+  const x = spawnSync('tar', ['-x', '-C', buildDir], { input: tar.stdout });
+  if (x.status !== 0) throw new Error(`tar: ${x.stderr}`);
+  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(buildDir, 'node_modules'));
+  const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: buildDir, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
+  if (b.status !== 0) throw new Error(`building ${PREVIOUS} failed: ${b.stdout}${b.stderr}`);
+  return path.join(buildDir, 'dist', 'bin');
+}
+
+beforeAll(() => {
+  if (!previousBin) previousBin = buildPrevious();
+}, BUILD_TIMEOUT_MS + 60_000);
+afterAll(() => {
+  if (buildDir) fs.rmSync(buildDir, { recursive: true, force: true });
+});
+
+describe.each(['nftables', 'iptables'] as const)('upgrade in place (%s)', (backend) => {
+  let lab: Lab;
+  const tag = backend.slice(0, 3);
+  const net: Net = { name: `townU-${tag}`, bridge: `townU${tag}`, subnet: '10.65.0.0/24', only: '10.65.0.10', last: '10.65.0.20' };
+  const servers: Server[] = [];
+  const old = <T>(fn: () => T): T => {
+    lab.binDir = previousBin;
+    try {
+      return fn();
+    } finally {
+      lab.binDir = undefined;
+    }
+  };
+  const ports = (p: number): unknown[] => [{ hostPort: p, containerPort: 80, protocol: 'tcp' }];
+  /** The container behind a host port answers with the outside's address; its way out is masqueraded. */
+  const serves = (a: Attach, port: number): void => {
+    expect(tcpRequest(lab.outside, HOST_UPLINK, port)).toBe(OUTSIDE_ADDR);
+    expect(tcpRequest(a.ns, OUTSIDE_ADDR, 9465)).toBe(HOST_UPLINK);
+  };
+
+  beforeAll(async () => {
+    lab = new Lab(backend);
+    servers.push(await startTcpServer(lab.outside, '0.0.0.0', 9465));
+  });
+  afterAll(() => {
+    for (const s of servers) s.stop();
+    lab?.destroy();
+    expect(leakedNetns().filter((n) => n.startsWith('town'))).toEqual([]);
+  });
+
+  it('previous build ADDs; this build CHECKs, ADDs next to it, DELs and GCs it', async () => {
+    const x: Attach = { id: 'old-x', ns: lab.ctr(), ifname: 'eth0' };
+    const z: Attach = { id: 'old-z', ns: lab.ctr(), ifname: 'eth0' };
+    const y: Attach = { id: 'new-y', ns: lab.ctr(), ifname: 'eth0' };
+    for (const a of [x, y, z]) servers.push(await startTcpServer(a.ns, '0.0.0.0', 80));
+    old(() => lab.add(net, x, ports(8463)));
+    old(() => lab.add(net, z, ports(8465)));
+    serves(x, 8463);
+    serves(z, 8465);
+
+    for (const r of lab.check(net, x, ports(8463))) expect(r.code, r.stdout).toBe(0);
+    lab.add(net, y, ports(8464));
+    serves(y, 8464);
+    serves(x, 8463);
+    for (const r of lab.check(net, y, ports(8464))) expect(r.code, r.stdout).toBe(0);
+    // a port the previous build published is still taken for another container
+    const taken: Attach = { id: 'new-w', ns: lab.ctr(), ifname: 'eth0' };
+    expect(() => lab.add(net, taken, ports(8463))).toThrow(/112|already published/);
+    lab.del(net, taken, ports(8463), false);
+    serves(x, 8463);
+
+    lab.del(net, x, ports(8463));
+    expect(() => tcpRequest(lab.outside, HOST_UPLINK, 8463)).toThrow();
+    serves(y, 8464);
+    serves(z, 8465);
+
+    lab.gc(net, [{ containerID: y.id, ifname: 'eth0' }]);
+    expect(() => tcpRequest(lab.outside, HOST_UPLINK, 8465)).toThrow();
+    serves(y, 8464);
+
+    lab.del(net, y, ports(8464));
+    lab.del(net, z, ports(8465));
+    expect(lab.firewallState()).toEqual([]);
+    for (const a of [x, y, z, taken]) lab.dropNetns(a.ns);
+  });
+});
