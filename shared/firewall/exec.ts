@@ -27,14 +27,14 @@ export function findExecutable(name: string): string | undefined {
   return hit;
 }
 
-export interface ToolResult {
+interface ToolResult {
   ok: boolean;
   status: number;
   stdout: string;
   stderr: string;
 }
 
-export class ToolMissingError extends Error {
+class ToolMissingError extends Error {
   constructor(readonly tool: string) {
     super(`${tool} not found on PATH`);
   }

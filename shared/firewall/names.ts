@@ -2,7 +2,7 @@
 // plugins' hashes exactly so operators recognise them; the nft ones are ours.
 import { crypto } from '../sys/builtins';
 
-export const sha512hex = (s: string): string => crypto().createHash('sha512').update(s).digest('hex');
+const sha512hex = (s: string): string => crypto().createHash('sha512').update(s).digest('hex');
 export const sha256hex = (s: string): string => crypto().createHash('sha256').update(s).digest('hex');
 
 /** Reference bridge masquerade chain: CNI- + 24 hex of sha512(net + cid) (28 chars). */
@@ -19,7 +19,7 @@ const NFT_COMMENT_MAX = 128;
 const NET_PART_MAX = 48;
 
 /** The network part of an owner tag: the name itself, or a hash when it is long. */
-export function netTag(network: string): string {
+function netTag(network: string): string {
   return network.length <= NET_PART_MAX ? network : `#${sha256hex(network).slice(0, 24)}`;
 }
 

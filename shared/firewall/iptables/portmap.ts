@@ -14,9 +14,9 @@ import { describeForward, PROTOCOLS, type PortForward, type PortmapRemoval, type
 import { commentArg, iptablesRestore, iptablesSave, quoteArg } from './run';
 import { jumpTarget, optionValue, parseSave, type SavedTable } from './save';
 
-export const HOSTPORT_DNAT = 'CNI-HOSTPORT-DNAT';
-export const HOSTPORT_SETMARK = 'CNI-HOSTPORT-SETMARK';
-export const HOSTPORT_MASQ = 'CNI-HOSTPORT-MASQ';
+const HOSTPORT_DNAT = 'CNI-HOSTPORT-DNAT';
+const HOSTPORT_SETMARK = 'CNI-HOSTPORT-SETMARK';
+const HOSTPORT_MASQ = 'CNI-HOSTPORT-MASQ';
 const MAX_MULTIPORT = 15;
 
 const dnatComment = (network: string, containerId: string): string => `dnat name: "${network}" id: "${containerId}"`;

@@ -21,12 +21,13 @@ export interface Element {
  * add: a no-op when the same key maps to the same value, EEXIST when it maps elsewhere;
  * delete: ENOENT when absent. A failure aborts the whole batch (nothing changed).
  */
-export interface ElementChange {
-  op: 'add' | 'delete';
-  el: Element;
-}
+export type ElementChange =
+  | { op: 'add' | 'delete'; el: Element }
+  /** A per-network chain that goes with its last element: EBUSY ('busy') while still referenced. */
+  | { op: 'delete-chain'; chain: string };
 
 function render(table: string, c: ElementChange): string {
+  if (c.op === 'delete-chain') return `delete chain inet ${table} ${c.chain}`;
   const e = c.el;
   const comment = c.op === 'add' && e.comment !== undefined ? ` comment ${quote(e.comment)}` : '';
   const value = c.op === 'add' && e.value !== undefined ? ` : ${e.value}` : '';

@@ -10,8 +10,8 @@ import { CniError, ErrorCode } from '../../cni/error';
 import { parseCidr, subnetOf, type Cidr } from '../addr';
 import type { MasqRemoval, MasqTarget } from '../masq-types';
 import { belongsToNetwork, nftNetworkId, ownerTag, sha256hex } from '../names';
-import { changeElements, listElements, lookupElements, type Element, type ListedElement } from './elements';
-import { nftApply, nftListJson, quote } from './run';
+import { changeElements, listElements, lookupElements, type Element, type ElementChange, type ListedElement } from './elements';
+import { nftListJson, quote } from './run';
 
 export const MASQ_TABLE = 'tscni_masq';
 const T = `inet ${MASQ_TABLE}`;
@@ -96,14 +96,13 @@ export function nftMasqAdd(t: MasqTarget): void {
  */
 function removeOwned(els: ListedElement[]): void {
   if (!els.length) return;
-  const changes = els.map((e) => ({ op: 'delete' as const, el: e }));
+  const changes: ElementChange[] = els.map((e) => ({ op: 'delete', el: e }));
   const chains = [...new Set(els.map((e) => /^goto (\S+)$/.exec(e.value ?? '')?.[1]).filter((c): c is string => c !== undefined))];
-  const withChains = chains.map((c) => `delete chain ${T} ${c}`).join('\n');
-  let r = chains.length ? nftApply([...changes.map((c) => `delete element ${T} ${c.el.set} { ${c.el.key} }`), withChains].join('\n')) : changeElements(MASQ_TABLE, changes);
+  let r = changeElements(MASQ_TABLE, [...changes, ...chains.map((chain) => ({ op: 'delete-chain' as const, chain }))]);
   if (r.outcome === 'busy') {
     r = changeElements(MASQ_TABLE, changes);
     // Some chain may still be free (two subnets, one of them now empty): try each alone.
-    if (r.outcome === 'ok' && chains.length > 1) for (const c of chains) nftApply(`delete chain ${T} ${c}`);
+    if (r.outcome === 'ok' && chains.length > 1) for (const chain of chains) changeElements(MASQ_TABLE, [{ op: 'delete-chain', chain }]);
   }
   if (r.outcome !== 'ok') throw new CniError(ErrorCode.Internal, 'nftables: masquerade teardown failed', r.stderr.trim());
 }
@@ -141,6 +140,6 @@ export function nftMasqGc(network: string, valid: readonly Attachment[]): void {
   // Chains of this network that nothing jumps to any more (e.g. left by a build before this one).
   const prefix = `${nftNetworkId(network)}_`;
   for (const o of nftListJson(['table', 'inet', MASQ_TABLE])) {
-    if (o.chain?.name?.startsWith(prefix)) nftApply(`delete chain ${T} ${o.chain.name}`);
+    if (o.chain?.name?.startsWith(prefix)) changeElements(MASQ_TABLE, [{ op: 'delete-chain', chain: o.chain.name }]);
   }
 }

@@ -22,7 +22,6 @@ export const valueOf = (f: PortForward): string => `${f.containerIP} . ${f.conta
 export const spareSet = (f: Family): string => `spare${f}`;
 const anyAddr = (f: Family): string => (f === 4 ? '0.0.0.0' : '::');
 export const spareKey = (f: PortForward): string => `${f.protocol} . ${f.hostPort} . ${f.hostIP ?? anyAddr(f.family)} . ${f.containerIP} . ${f.containerPort}`;
-export const isSpareSet = (set: string): boolean => set === 'spare4' || set === 'spare6';
 
 /** The forward a spare element stands for (its map key and value). */
 export function spareForward(set: string, key: string): { map: string; key: string; value: string } | undefined {
@@ -38,7 +37,7 @@ export function spareForward(set: string, key: string): { map: string; key: stri
 export const spareSetsScript = (): string =>
   ([4, 6] as const).map((f) => `add set ${T} ${spareSet(f)} { type inet_proto . inet_service . ${addrType(f)} . ${addrType(f)} . inet_service; comment "ports a container published again on another attachment"; }`).join('\n');
 
-export interface MasqElement {
+interface MasqElement {
   set: string;
   key: string;
 }
