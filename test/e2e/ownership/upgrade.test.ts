@@ -3,7 +3,7 @@
 // CHECK, DEL and GC with this build, and this build's ADDs must coexist with them; traffic is
 // checked between the steps. The previous build is made from `git archive` of that commit in
 // beforeAll (minutes on a loaded machine), or taken from TSCNI_PREVIOUS_BIN_DIR when set.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,20 +18,36 @@ const BUILD_TIMEOUT_MS = 900_000;
 let previousBin = process.env.TSCNI_PREVIOUS_BIN_DIR ?? '';
 let buildDir: string | undefined;
 
-function buildPrevious(): string {
+/** Runs a command without blocking the event loop (vitest's worker must keep answering). */
+function runAsync(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), BUILD_TIMEOUT_MS);
+    p.on('error', reject);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+async function buildPrevious(): Promise<string> {
   buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tscni-previous-'));
   const tar = spawnSync('git', ['-C', repoRoot, 'archive', '--format=tar', PREVIOUS], { maxBuffer: 256 << 20 });
   if (tar.status !== 0) throw new Error(`git archive ${PREVIOUS}: ${tar.stderr}`);
   const x = spawnSync('tar', ['-x', '-C', buildDir], { input: tar.stdout });
   if (x.status !== 0) throw new Error(`tar: ${x.stderr}`);
   fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(buildDir, 'node_modules'));
-  const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: buildDir, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
-  if (b.status !== 0) throw new Error(`building ${PREVIOUS} failed: ${b.stdout}${b.stderr}`);
+  const b = await runAsync(process.execPath, ['scripts/build.mjs'], buildDir);
+  if (b.code !== 0) throw new Error(`building ${PREVIOUS} failed: ${b.out}`);
   return path.join(buildDir, 'dist', 'bin');
 }
 
-beforeAll(() => {
-  if (!previousBin) previousBin = buildPrevious();
+beforeAll(async () => {
+  if (!previousBin) previousBin = await buildPrevious();
 }, BUILD_TIMEOUT_MS + 60_000);
 afterAll(() => {
   if (buildDir) fs.rmSync(buildDir, { recursive: true, force: true });

@@ -203,7 +203,7 @@ describe.skipIf(skip)('podman with tscni plugins', () => {
     const rules = `${env.exec(['nft', 'list', 'ruleset']).stdout}\n${env.exec(['iptables-save', '-t', 'nat']).stdout}`;
     for (const id of ids) expect(rules).not.toContain(id);
     for (const n of [n1, n2]) expect(rules).not.toContain(`masquerade for network ${n},`);
-  });
+  }, 240_000); // about thirty podman calls
 
   it('after rm of every container, pod and network nothing of ours is left', () => {
     env.ok('pod', 'rm', '-af', '-t', '0');
