@@ -55,8 +55,11 @@ export function report(results, { present, many }) {
     }
   }
   if (W.vxlan && !W.vxlan.error) {
-    for (const [k, v] of Object.entries(W.vxlan)) {
-      if (v && typeof v === 'object' && 'p50' in v) rows.push([`vxlan ${k}`, 'ours', f(v.p50), f(v.p90), f(v.max), '', '']);
+    for (const net of ['vxlan', 'bridge']) {
+      for (const verb of ['add', 'del']) {
+        const v = W.vxlan[net]?.[verb];
+        if (v) rows.push([`${net} network (vxlan bench) ${verb.toUpperCase()}`, 'ours', f(v.p50), f(v.p90), f(v.max), '', '']);
+      }
     }
   }
   if (rows.length) {
@@ -68,6 +71,10 @@ export function report(results, { present, many }) {
   }
   if (W.hostLocal?.error) console.log(`host-local workload: ${W.hostLocal.error}`);
   if (W.vxlan?.error) console.log(`vxlan workload: ${W.vxlan.error}`);
+  else if (W.vxlan) {
+    const mbps = (net) => W.vxlan[net]?.tcp?.mbps;
+    console.log(`vxlan: TCP between two containers ${f(mbps('vxlan'))} Mbit/s across hosts vs ${f(mbps('bridge'))} Mbit/s on one bridge (${fr(r2(mbps('vxlan'), mbps('bridge')))})`);
+  }
 
   const nft = (name, verb) => W[name]?.['ours-nftables']?.[verb]?.p50;
   const refp = (name, verb) => W[name]?.reference?.[verb]?.p50;
