@@ -33,10 +33,12 @@ export function saveDelegate(stateDir: string, network: string, containerId: str
   fs.renameSync(tmp, file);
 }
 
-export function loadDelegate(stateDir: string, network: string, containerId: string, ifname: string): Record<string, unknown> | undefined {
+/** The saved file's content, when it is this attachment's: "<cid>-<ifname>" is ambiguous (cid
+ *  "a-b" with "c", cid "a" with "b-c"), so the owner recorded inside decides, never the name. */
+function readOwned(file: string, containerId: string, ifname: string): Partial<SavedAttachment> | undefined {
   try {
-    const saved = JSON.parse(fs.readFileSync(path.join(networkDir(stateDir, network), fileName(containerId, ifname)), 'utf8')) as Partial<SavedAttachment>;
-    return saved.delegate && typeof saved.delegate === 'object' ? (saved.delegate as Record<string, unknown>) : undefined;
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<SavedAttachment>;
+    return saved.containerId === containerId && saved.ifname === ifname ? saved : undefined;
   } catch (e) {
     // A missing or torn file means: re-render from the current config.
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || e instanceof SyntaxError) return undefined;
@@ -44,8 +46,22 @@ export function loadDelegate(stateDir: string, network: string, containerId: str
   }
 }
 
+export function loadDelegate(stateDir: string, network: string, containerId: string, ifname: string): Record<string, unknown> | undefined {
+  const saved = readOwned(path.join(networkDir(stateDir, network), fileName(containerId, ifname)), containerId, ifname);
+  return saved?.delegate && typeof saved.delegate === 'object' ? (saved.delegate as Record<string, unknown>) : undefined;
+}
+
+/** Removes the attachment's file, unless another attachment (same file name) owns it. */
 export function removeDelegate(stateDir: string, network: string, containerId: string, ifname: string): void {
-  fs.rmSync(path.join(networkDir(stateDir, network), fileName(containerId, ifname)), { force: true });
+  const file = path.join(networkDir(stateDir, network), fileName(containerId, ifname));
+  let owner: Partial<SavedAttachment> | undefined;
+  try {
+    owner = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<SavedAttachment>;
+  } catch {
+    owner = undefined; // missing or torn: nobody's, remove it
+  }
+  if (owner && owner.containerId !== undefined && (owner.containerId !== containerId || owner.ifname !== ifname)) return;
+  fs.rmSync(file, { force: true });
 }
 
 /** Saved attachments as { file, containerId, ifname } (parsed from the saved config). */

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listDelegates, networkDir, saveDelegate } from '../../../shared/overlay/state';
+import { listDelegates, loadDelegate, networkDir, removeDelegate, saveDelegate } from '../../../shared/overlay/state';
 import { membershipFile } from '../../../shared/overlay/store/cache';
 
 const dirs: string[] = [];
@@ -27,5 +27,23 @@ describe('listDelegates', () => {
     expect(found.map((f) => path.basename(f.file))).toEqual(['c1-eth0.json', 'c2-net1.json', 'c3-eth0.json']);
     expect(found[0]).toMatchObject({ containerId: 'c1', ifname: 'eth0' });
     expect(found[2]!.containerId).toBeUndefined();
+  });
+});
+
+describe('saved attachments belong to the owner recorded inside', () => {
+  it('a DEL whose "<cid>-<ifname>" names another attachment\'s file neither reads nor removes it', () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tscni-state-'));
+    dirs.push(stateDir);
+    saveDelegate(stateDir, 'ov', 'a-b', 'c', { type: 'bridge', owner: 'a-b/c' });
+    expect(loadDelegate(stateDir, 'ov', 'a', 'b-c')).toBeUndefined();
+    removeDelegate(stateDir, 'ov', 'a', 'b-c');
+    expect(loadDelegate(stateDir, 'ov', 'a-b', 'c')).toEqual({ type: 'bridge', owner: 'a-b/c' });
+    removeDelegate(stateDir, 'ov', 'a-b', 'c');
+    expect(listDelegates(stateDir, 'ov')).toEqual([]);
+    // a torn file is nobody's: its DEL re-renders and removes it
+    fs.writeFileSync(path.join(networkDir(stateDir, 'ov'), 'c3-eth0.json'), '{"contain');
+    expect(loadDelegate(stateDir, 'ov', 'c3', 'eth0')).toBeUndefined();
+    removeDelegate(stateDir, 'ov', 'c3', 'eth0');
+    expect(listDelegates(stateDir, 'ov')).toEqual([]);
   });
 });
