@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { firewallLeaks, makeFirewallStep } from './soak-firewall.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REF_DIR = '/usr/lib/cni';
@@ -498,6 +499,8 @@ async function inner(opts) {
     if ((nft['tscni_portmap/dnat4'] ?? 0) !== dnatWant) fail(`${when}: ${nft['tscni_portmap/dnat4'] ?? 0} dnat4 elements for ${dnatWant} mappings`);
   }
 
+  const firewallStep = makeFirewallStep({ bin: opts.bin, dataDir, baseEnv, execPlugin, r, ctrPrefix, seed: opts.seed, fail, bump, log });
+
   const ops = [
     ['add', 30, () => doAdd('plain')],
     ['add-kill', 7, () => doAdd('kill')],
@@ -509,6 +512,7 @@ async function inner(opts) {
     ['del-stale', 4, () => doStaleDel()],
     ['check', 14, async () => doCheckOf(r.pick([...live.values()]), 'live')],
     ['gc', 4, () => doGc()],
+    ['firewall-policies', 2, () => firewallStep()],
   ];
   const MAX_LIVE = 40;
 
@@ -561,6 +565,7 @@ async function inner(opts) {
   if (final.nftNetworkChains.length) leaks.push(`nft per-network chains: ${final.nftNetworkChains.join(',')}`);
   if (final.iptables.perContainerChains.length) leaks.push(`iptables chains: ${final.iptables.perContainerChains.join(',')}`);
   if (final.iptables.rulesToContainerChains) leaks.push(`iptables jumps to per-container chains: ${final.iptables.rulesToContainerChains}`);
+  for (const l of firewallLeaks()) leaks.push(`firewall entry: ${l}`);
   if (final.containerNetns.length) leaks.push(`container netns: ${final.containerNetns.join(',')}`);
 
   return {

@@ -21,7 +21,7 @@ function soak(ops: number, seed: number): SoakReport {
   const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'soak.mjs'), '--ops', String(ops), '--seed', String(seed), '--bin', binDir, '--json'], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
-    timeout: 170_000,
+    timeout: 400_000,
   });
   expect(r.stdout, r.stderr).toMatch(/^\{/);
   return JSON.parse(r.stdout) as SoakReport;
@@ -39,10 +39,12 @@ describe('reliability: soak', () => {
     expect(rep.counts['del-repeat'] ?? 0).toBeGreaterThan(0);
     expect(rep.counts['gc'] ?? 0).toBeGreaterThan(0);
     for (const v of ['ours-nft', 'mixed-nft', 'ours-ipt', 'reference']) expect(rep.counts[`add-ok:${v}`] ?? 0, v).toBeGreaterThan(0);
+    // the mixed-policy firewall step (scripts/soak-firewall.mjs) ran on both backends
+    for (const b of ['nftables', 'iptables']) expect(rep.counts[`firewall-step:${b}`] ?? 0, b).toBeGreaterThan(0);
     // Bridges stay, as documented (and as the reference leaves them), but with no port.
     expect(rep.final.bridges.sort()).toEqual(['tska', 'tskb']);
     expect(rep.final.veths).toEqual([]);
     // The driver's throwaway host and containers are gone.
     expect(fs.readdirSync('/run/netns').filter((n) => n === rep.host || n.startsWith(`${rep.host}-`))).toEqual([]);
-  }, 180_000);
+  }, 420_000);
 });
