@@ -2,8 +2,8 @@
 // npm run soak: a seeded random sequence of ADD/DEL/CHECK/GC with faults (SIGKILL mid-ADD and
 // mid-DEL, netns gone before DEL, repeated DEL, GC with partial valid lists, a deliberate host
 // port conflict, a stale second DEL after another container took the ports, a mixed-ingressPolicy
-// firewall step from soak-firewall.mjs), over two network names shared by our plugins and the reference 1.1.1 ones (same host-local store, same
-// bridges). After the final DEL/GC of everything it asserts that nothing of ours is left: no
+// firewall step from soak-firewall.mjs), over two network names shared by our plugins and the
+// reference 1.1.1 ones (same host-local store, same bridges). After the final DEL/GC of everything it asserts that nothing of ours is left: no
 // lease, no veth, no nft element or per-network chain, no per-container iptables chain.
 //
 //   node scripts/soak.mjs [--ops 1000] [--seed N] [--bin DIR] [--json] [--verbose]
