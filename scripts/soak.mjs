@@ -3,8 +3,9 @@
 // mid-DEL, netns gone before DEL, repeated DEL, GC with partial valid lists, a deliberate host
 // port conflict, a stale second DEL after another container took the ports, a mixed-ingressPolicy
 // firewall step from soak-firewall.mjs), over two network names shared by our plugins and the
-// reference 1.1.1 ones (same host-local store, same bridges). After the final DEL/GC of everything it asserts that nothing of ours is left: no
-// lease, no veth, no nft element or per-network chain, no per-container iptables chain.
+// reference 1.1.1 ones (same host-local store, same bridges). After the final DEL/GC of
+// everything it asserts that nothing of ours is left: no lease, no veth, no nft element or
+// per-network chain, no per-container iptables chain, no firewall entry.
 //
 //   node scripts/soak.mjs [--ops 1000] [--seed N] [--bin DIR] [--json] [--verbose]
 //
