@@ -10,6 +10,7 @@ import { flushUdpConntrack } from './conntrack';
 import type { Concern, Facet, FirewallBackend } from './firewall-backend';
 import { iptables } from './iptables';
 import { withFirewallLock } from './lock';
+import type { ForwardRemoval, ForwardTarget } from './forward-types';
 import type { MasqRemoval, MasqTarget } from './masq-types';
 import { nftables } from './nft';
 import type { PortmapRemoval, PortmapTarget } from './portmap-types';
@@ -89,5 +90,11 @@ export function portmapCheck(backend: Backend, t: PortmapTarget): void {
 export const portmapGc = (backend: Backend, network: string, valid: readonly Attachment[]): void => gc(backend, 'portmap', network, valid);
 
 // ---- forwarding accepts and ingress isolation (firewall plugin) ----
-export { forwardAdd, forwardCheck, forwardDel, forwardFamilies, forwardGc, resolveForwardBackend } from './forward';
+
+export const forwardAdd = (backend: Backend, t: ForwardTarget): void => add(backend, 'forward', t);
+/** Idempotent; works without ips; removes only this owner's entries. */
+export const forwardDel = (backend: Backend, t: ForwardRemoval): void => del(backend, 'forward', t);
+export const forwardCheck = (backend: Backend, t: ForwardTarget): void => check(backend, 'forward', t);
+export const forwardGc = (backend: Backend, network: string, valid: readonly Attachment[]): void => gc(backend, 'forward', network, valid);
+export { forwardFamilies, resolveForwardBackend } from './forward';
 export { DEFAULT_ADMIN_CHAIN, INGRESS_POLICIES, type ForwardRemoval, type ForwardTarget, type IngressPolicy } from './forward-types';

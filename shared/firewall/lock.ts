@@ -50,8 +50,3 @@ export function withFirewallLock<T>(fn: () => T): T {
     if (depth === 0) release();
   }
 }
-
-/** The same function, serialised against every other firewall change on this host. */
-export function serialised<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-  return (...args: A) => withFirewallLock(() => fn(...args));
-}
