@@ -28,7 +28,7 @@ function parseIps(ips: string[], field = 'ips'): Cidr[] {
   });
 }
 
-function setupScript(network: string, ips: Cidr[]): string {
+export function setupScript(network: string, ips: Cidr[]): string {
   const lines = [
     `add table ${T} { comment "tscni bridge ipMasq: owned by tscni, managed per container; do not edit"; }`,
     `add map ${T} src4 { type ipv4_addr : verdict; comment "container address -> the masquerade chain of its network and subnet"; }`,

@@ -9,6 +9,7 @@
 // or key this module does not know (logged). The caller then does the same thing with nft.
 import fs from 'node:fs';
 import { log } from '../../cni/log';
+import { trace } from '../../cni/trace';
 import { NetlinkError } from '../../netlink/error';
 import {
   Nftables, NftExistsError, NftMissingError, addElements, delChain, delElements, type NftElement, type NftOp, type NftSet, type Verdict,
@@ -24,10 +25,8 @@ export interface NftSyntaxElement {
   comment?: string;
 }
 
-export interface NftSyntaxChange {
-  op: 'add' | 'delete';
-  el: NftSyntaxElement;
-}
+/** An element change, or the delete of a chain of the table (EBUSY while something jumps to it). */
+export type NftSyntaxChange = { op: 'add' | 'delete'; el: NftSyntaxElement } | { op: 'delete-chain'; chain: string };
 
 type Values = (string | number)[];
 
@@ -122,7 +121,10 @@ function attempt<T>(what: string, fn: (nft: Nftables) => T): T | undefined {
   const nft = nftables();
   if (!nft) return undefined;
   try {
-    return fn(nft);
+    trace(`nftables netlink: ${what}`);
+    const r = fn(nft);
+    trace(`nftables netlink: ${what} done`);
+    return r;
   } catch (e) {
     if (e instanceof Untranslatable) {
       log(`nftables: ${what} goes through nft: ${e.message}`);
@@ -134,14 +136,18 @@ function attempt<T>(what: string, fn: (nft: Nftables) => T): T | undefined {
 }
 
 /**
- * Applies the changes, then deletes the chains, as one transaction: 'exists' for an add that
- * met another value, 'missing' for a missing table/set/chain or an absent deleted element,
- * 'busy' for a chain something still jumps to — the outcomes nft gives.
+ * Applies the changes in order as one transaction: 'exists' for an add that met another value,
+ * 'missing' for a missing table/set/chain or an absent deleted element, 'busy' for a chain
+ * something still jumps to — the outcomes nft gives.
  */
-export function netlinkChange(table: string, changes: readonly NftSyntaxChange[], deleteChains: readonly string[] = []): NftApplied | undefined {
+export function netlinkChange(table: string, changes: readonly NftSyntaxChange[]): NftApplied | undefined {
   return attempt(`element changes in ${table}`, (nft) => {
     const batch: NftOp[] = [];
     for (const c of changes) {
+      if (c.op === 'delete-chain') {
+        batch.push(delChain('inet', table, c.chain));
+        continue;
+      }
       const set = setOf(table, c.el.set);
       const el = toElement(set, c.el, c.op === 'add');
       const last = batch.at(-1);
@@ -150,14 +156,13 @@ export function netlinkChange(table: string, changes: readonly NftSyntaxChange[]
       if (last && last.op !== 'delchain' && last.set === set && last.op === (c.op === 'add' ? 'add' : 'del')) last.elements.push(el);
       else batch.push(c.op === 'add' ? addElements(set, [el]) : delElements(set, [el]));
     }
-    for (const chain of deleteChains) batch.push(delChain('inet', table, chain));
     try {
       nft.apply(batch);
       return { outcome: 'ok', stderr: '' } satisfies NftApplied;
     } catch (e) {
       if (e instanceof NftExistsError) return { outcome: 'exists', stderr: e.message } satisfies NftApplied;
       if (e instanceof NftMissingError) return { outcome: 'missing', stderr: e.message } satisfies NftApplied;
-      if (e instanceof NetlinkError && e.code === 'EBUSY') return { outcome: 'busy', stderr: e.message } as unknown as NftApplied;
+      if (e instanceof NetlinkError && e.code === 'EBUSY') return { outcome: 'busy', stderr: e.message } satisfies NftApplied;
       throw e;
     }
   });

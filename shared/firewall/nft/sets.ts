@@ -1,7 +1,9 @@
 // The types of every set and map the per-container paths change, per table: what the netlink
 // element codec needs to encode a key written in nft syntax ("tcp . 8080") the way nft does.
-// They repeat the `type …` clauses of the setup scripts (portmap-rules.ts, masq.ts, forward.ts);
-// test/unit/firewall/nft-sets.test.ts checks the two agree.
+// They repeat the `type …` clauses of the setup scripts (portmap-rules.ts, masq.ts);
+// test/unit/firewall/nft-sets.test.ts checks the two agree. The firewall plugin's table
+// (forward.ts) writes its elements with nft scripts of its own and is not listed: a table or set
+// missing here simply goes through nft.
 import type { NftSet } from '../../netlink/nftables';
 
 const set = (table: string, name: string, s: Pick<NftSet, 'key' | 'data' | 'interval'>): NftSet => ({ family: 'inet', table, name, ...s });
@@ -23,7 +25,6 @@ const [[dnat4, hdnat4, masq4, spare4], [dnat6, hdnat6, masq6, spare6]] = perFami
 export const NFT_SETS: Record<string, Record<string, NftSet>> = {
   tscni_portmap: tableSets('tscni_portmap', { dnat4, dnat6, hdnat4, hdnat6, masq4, masq6, spare4, spare6, cfg: { key: ['mark'] } }),
   tscni_masq: tableSets('tscni_masq', { src4: { key: ['ipv4_addr'], data: 'verdict' }, src6: { key: ['ipv6_addr'], data: 'verdict' } }),
-  tscni_firewall: tableSets('tscni_firewall', { ctr4: { key: ['ipv4_addr'] }, ctr6: { key: ['ipv6_addr'] }, iso_br: { key: ['ifname'] }, icc_br: { key: ['ifname', 'ifname'] } }),
 };
 
 export const nftSetOf = (table: string, name: string): NftSet | undefined => NFT_SETS[table]?.[name];

@@ -41,7 +41,6 @@ const SAMPLES: Record<string, string[]> = {
     'cfg { 0x1234abcd }',
   ],
   tscni_masq: [`src4 { 10.1.0.5 comment "net1/abc/eth0" : goto ${CHAIN} }`, `src6 { fd00:1::5 comment "net1/abc/eth0" : goto ${CHAIN} }`],
-  tscni_firewall: ['ctr4 { 10.1.0.5 comment "net1/abc/eth0" }', 'ctr6 { fd00:1::5 comment "net1/abc/eth0" }', 'iso_br { "cni0" }', 'icc_br { "cni0" . "cni0" }'],
 };
 
 const nftListed = (table: string) => listedElements(JSON.parse(inNetns(ns, ['nft', '-j', 'list', 'table', 'inet', table])).nftables);
@@ -107,8 +106,9 @@ describe('netlink element path vs nft', () => {
   it('deletes a subnet chain with its last element; busy while another element jumps to it', () => {
     const el = (ip: string) => ({ set: 'src4', key: ip, value: `goto ${CHAIN}` });
     expect(inNs(() => netlinkChange('tscni_masq', [{ op: 'add', el: el('10.1.0.5') }, { op: 'add', el: el('10.1.0.6') }]))?.outcome).toBe('ok');
-    expect(inNs(() => netlinkChange('tscni_masq', [{ op: 'delete', el: el('10.1.0.5') }], [CHAIN]))?.outcome).toBe('busy');
-    expect(inNs(() => netlinkChange('tscni_masq', [{ op: 'delete', el: el('10.1.0.5') }, { op: 'delete', el: el('10.1.0.6') }], [CHAIN]))?.outcome).toBe('ok');
+    const chain = { op: 'delete-chain' as const, chain: CHAIN };
+    expect(inNs(() => netlinkChange('tscni_masq', [{ op: 'delete', el: el('10.1.0.5') }, chain]))?.outcome).toBe('busy');
+    expect(inNs(() => netlinkChange('tscni_masq', [{ op: 'delete', el: el('10.1.0.5') }, { op: 'delete', el: el('10.1.0.6') }, chain]))?.outcome).toBe('ok');
     expect(inNetns(ns, ['nft', 'list', 'table', 'inet', 'tscni_masq'])).not.toContain(CHAIN);
   });
 
