@@ -4,9 +4,7 @@ import { ErrorCode } from '../cni/error';
 import type { Attachment } from '../cni/owner';
 import { sameName } from './label';
 
-export interface Registration {
-  containerId: string;
-  ifname: string;
+export interface Registration extends Attachment {
   /** The container's own name; absent when the runtime gave none (it can still resolve others). */
   name?: string;
   aliases: string[];

@@ -3,7 +3,8 @@
 // config + same store ⇒ the same address as the reference would pick.
 import { CniError, ErrorCode } from '../cni/error';
 import { type Ip, formatIp, parseIp } from './ip';
-import { type Owner, legacyKey, ownerKey } from './lease-file';
+import type { Attachment } from '../cni/owner';
+import { legacyKey, ownerKey } from './lease-file';
 import { type Range, type RangeSet, isReservedInRange, rangeContains, rangeFor, rangeSetString } from './range';
 import type { Store } from './store';
 
@@ -54,7 +55,7 @@ export interface Allocation {
  * Reserves one address of `set` for owner: the requested one if given (it must be free and not
  * the gateway), else the next free one in round-robin order. Errors name the set.
  */
-export function allocate(store: Store, set: RangeSet, setIndex: number, owner: Owner, requested?: Ip): Allocation {
+export function allocate(store: Store, set: RangeSet, setIndex: number, owner: Attachment, requested?: Ip): Allocation {
   if (requested) {
     const range = rangeFor(set, requested);
     if (!range) throw new CniError(ErrorCode.InvalidNetworkConfig, `${formatIp(requested)} not in range set ${rangeSetString(set)}`);

@@ -4,12 +4,13 @@ import { parseCniArgs } from '../cni/args';
 import type { CniEnv } from '../cni/env';
 import { CniError, ErrorCode } from '../cni/error';
 import { log } from '../cni/log';
-import type { Attachment } from '../cni/netconf';
+import type { Attachment as WireAttachment } from '../cni/netconf';
 import type { IPConfig, Result } from '../cni/result';
 import { allocate, candidates, type Allocation } from './allocator';
 import { DEFAULT_DATA_DIR, type IpamConfig, describeIps, loadIpamConfig } from './config';
 import { type Ip, formatIp, parseCidr } from './ip';
-import { type Owner, legacyKey, ownerKey } from './lease-file';
+import type { Attachment } from '../cni/owner';
+import { legacyKey, ownerKey } from './lease-file';
 import { type RangeSet, rangeFor, rangeSetString } from './range';
 import { readResolvConf } from './resolv-conf';
 import { Store } from './store';
@@ -27,7 +28,7 @@ function config(req: IpamRequest): IpamConfig {
   return loadIpamConfig(req.json, req.cniArgs ?? parseCniArgs(req.env.args));
 }
 
-const ownerOf = (req: IpamRequest): Owner => ({ containerId: req.env.containerId, ifname: req.env.ifname });
+const ownerOf = (req: IpamRequest): Attachment => ({ containerId: req.env.containerId, ifname: req.env.ifname });
 
 function withStore<T>(conf: IpamConfig, fn: (s: Store) => T): T {
   try {
@@ -46,7 +47,7 @@ function withStore<T>(conf: IpamConfig, fn: (s: Store) => T): T {
 }
 
 /** The leases of (id, ifname), or, as the reference falls back to, the legacy leases of id. */
-function leasesOf(store: Store, o: Owner): { key: string; names: string[] } {
+function leasesOf(store: Store, o: Attachment): { key: string; names: string[] } {
   const key = ownerKey(o);
   const names = store.leasesOf(key);
   if (names.length) return { key, names };
@@ -166,7 +167,7 @@ export function hostLocalCheck(req: IpamRequest): void {
 }
 
 /** Releases every lease whose owner is not a valid attachment; keeps going past errors. */
-export function hostLocalGc(req: Pick<IpamRequest, 'json' | 'cniArgs' | 'env'>, valid: Attachment[]): void {
+export function hostLocalGc(req: Pick<IpamRequest, 'json' | 'cniArgs' | 'env'>, valid: WireAttachment[]): void {
   const conf = loadIpamConfig(req.json, req.cniArgs ?? new Map());
   const keep = new Set(valid.map((a) => ownerKey({ containerId: a.containerID, ifname: a.ifname })));
   const keepIds = new Set(valid.map((a) => legacyKey(a.containerID)));

@@ -1,13 +1,10 @@
 // What a lease file holds, byte for byte as the reference writes it: "<containerID>\r\n<ifname>"
 // with no trailing newline. Files of old releases hold only "<containerID>".
+import type { Attachment } from '../cni/owner';
+
 export const LINE_BREAK = '\r\n';
 export const LAST_RESERVED_PREFIX = 'last_reserved_ip.';
 export const LOCK_NAME = 'lock';
-
-export interface Owner {
-  containerId: string;
-  ifname: string;
-}
 
 export type LeaseContent =
   | { kind: 'owner'; containerId: string; ifname: string; key: string }
@@ -15,10 +12,10 @@ export type LeaseContent =
   | { kind: 'garbage'; reason: string };
 
 /** The exact file body for an owner. */
-export const leaseBody = (o: Owner): string => `${o.containerId.trim()}${LINE_BREAK}${o.ifname}`;
+export const leaseBody = (o: Attachment): string => `${o.containerId.trim()}${LINE_BREAK}${o.ifname}`;
 
 /** The key a lease is matched by (the reference compares the whitespace-trimmed body). */
-export const ownerKey = (o: Owner): string => leaseBody(o).trim();
+export const ownerKey = (o: Attachment): string => leaseBody(o).trim();
 export const legacyKey = (containerId: string): string => containerId.trim();
 
 const ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$/;

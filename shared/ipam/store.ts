@@ -17,7 +17,8 @@ import { log } from '../cni/log';
 import { validateNetworkName } from '../cni/names';
 import { lockExclusive, unlock } from '../sys/flock';
 import { type Ip, formatIp, parseIp } from './ip';
-import { LAST_RESERVED_PREFIX, type LeaseContent, LOCK_NAME, type Owner, leaseBody, ownerKey, parseLease } from './lease-file';
+import type { Attachment } from '../cni/owner';
+import { LAST_RESERVED_PREFIX, type LeaseContent, LOCK_NAME, leaseBody, ownerKey, parseLease } from './lease-file';
 import { OwnerIndex, tmpName } from './owner-index';
 
 const O = fs.constants;
@@ -213,12 +214,12 @@ export class Store {
     return this.index!.lookup(key);
   }
 
-  leasesOfOwner(o: Owner): string[] {
+  leasesOfOwner(o: Attachment): string[] {
     return this.leasesOf(ownerKey(o));
   }
 
   /** Reserves ip for o; false if the address is already taken (by anyone, or by any file). */
-  reserve(o: Owner, ip: Ip, rangeId: number): boolean {
+  reserve(o: Attachment, ip: Ip, rangeId: number): boolean {
     const name = formatIp(ip);
     const key = ownerKey(o);
     const tmp = this.prepareTmp(o, key);
@@ -242,7 +243,7 @@ export class Store {
     return true;
   }
 
-  private prepareTmp(o: Owner, key: string): string {
+  private prepareTmp(o: Attachment, key: string): string {
     if (this.pendingTmp?.key === key) return this.pendingTmp.path;
     this.discardTmp();
     // Without the index the temp file sits in the store itself, under a name that is no address.
