@@ -15,6 +15,7 @@ import { backendFor } from './targets';
 export const firewall: Plugin<FirewallConf> = {
   name: 'firewall',
   about: 'tscni firewall: forwarding accepts, per-container ingress policy and an admin chain for container addresses (nftables or iptables)',
+  chained: true,
   schema: firewallConfSchema as z.ZodType<FirewallConf, z.ZodTypeDef, unknown>,
   add: cmdAdd,
   del: cmdDel,

@@ -1,6 +1,6 @@
 // What the firewall acts on, read from prevResult the way the reference does: every address of
 // the result; the bridge is the first interface outside any sandbox (bridge lists it first).
-// Also the pieces every verb shares: the chained prevResult, the owner, the backend for the call.
+// Also the pieces every verb shares: the owner and the backend for the call.
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Owner } from '../../shared/cni/owner';
 import type { Result } from '../../shared/cni/result';
@@ -27,11 +27,6 @@ export function requireBridge(prev: Result, policy: string): string {
     );
   }
   return br;
-}
-
-export function requirePrev(ctx: Ctx): Result {
-  if (!ctx.prevResult) throw new CniError(ErrorCode.InvalidNetworkConfig, 'must be called as chained plugin', 'field "prevResult" is missing');
-  return ctx.prevResult;
 }
 
 /** The attachment every entry of this call belongs to. */
