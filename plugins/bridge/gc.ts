@@ -1,8 +1,7 @@
 // bridge GC: IPAM GC, then the masquerade and macspoofchk entries of attachments not in the valid list. Both run
 // even when one fails; the errors are reported together.
 import { CniError, ErrorCode } from '../../shared/cni/error';
-import type { Attachment } from '../../shared/cni/netconf';
-import { fromWire } from '../../shared/cni/owner';
+import { toWire, type Attachment } from '../../shared/cni/owner';
 import type { Context } from '../../shared/cni/skel';
 import { masqGc, resolveBackend } from '../../shared/firewall';
 import { macspoofGc } from '../../shared/firewall/macspoof';
@@ -14,14 +13,14 @@ export async function cmdGc(ctx: Context<BridgeConf>, valid: Attachment[]): Prom
   if (ctx.conf.ipam?.type) await delegateIpam('GC', ctx, ctx.conf.ipam.type).catch((e) => errors.push((e as Error).message));
   if (ctx.conf.ipMasq) {
     try {
-      masqGc(resolveBackend(ctx.conf.ipMasqBackend, 'ipMasqBackend'), String(ctx.json.name), valid.map(fromWire));
+      masqGc(resolveBackend(ctx.conf.ipMasqBackend, 'ipMasqBackend'), String(ctx.json.name), valid);
     } catch (e) {
       errors.push((e as Error).message);
     }
   }
   if (ctx.conf.macspoofchk) {
     try {
-      macspoofGc(String(ctx.json.name), valid);
+      macspoofGc(String(ctx.json.name), valid.map(toWire));
     } catch (e) {
       errors.push((e as Error).message);
     }

@@ -18,7 +18,7 @@ export const dnsname: Plugin<DnsnameConf> = {
   del: (ctx) => unpublish(filesOf(ctx), attachmentOf(ctx)),
   check: cmdCheck,
   status: (ctx) => void dnsmasqBinary(ctx.conf),
-  gc: (ctx, valid) => prune(filesOf(ctx), valid.map((v) => ({ containerId: v.containerID, ifname: v.ifname }))),
+  gc: (ctx, valid) => prune(filesOf(ctx), valid),
 };
 
 export function main(): Promise<number> {

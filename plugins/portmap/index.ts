@@ -1,7 +1,6 @@
 // portmap: publishes host ports to a container (Docker's -p host:container), as a chained plugin.
 // Verbs are in their own modules; the firewall layer (shared/firewall) does the work.
 import type { z } from 'zod';
-import { fromWire } from '../../shared/cni/owner';
 import { runPlugin, type Plugin } from '../../shared/cni/skel';
 import { backendStatus, portmapGc } from '../../shared/firewall';
 import { cmdAdd } from './add';
@@ -18,7 +17,7 @@ export const portmap: Plugin<PortmapConf> = {
   del: cmdDel,
   check: cmdCheck,
   status: (ctx) => backendStatus(settingsOf(ctx.conf).backend),
-  gc: (ctx, valid) => portmapGc(settingsOf(ctx.conf).backend, ctx.conf.name, valid.map(fromWire)),
+  gc: (ctx, valid) => portmapGc(settingsOf(ctx.conf).backend, ctx.conf.name, valid),
 };
 
 export async function main(): Promise<number> {

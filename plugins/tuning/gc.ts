@@ -1,6 +1,6 @@
 // tuning GC: this network's saved originals of attachments not in the valid list are dropped
 // (their interface is gone with its netns; nothing is left to restore), under the DEL's lock.
-import type { Attachment } from '../../shared/cni/netconf';
+import type { Attachment } from '../../shared/cni/owner';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Context } from '../../shared/cni/skel';
 import type { TuningConf } from './config';

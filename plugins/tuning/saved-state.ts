@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { log } from '../../shared/cni/log';
-import type { Attachment } from '../../shared/cni/netconf';
+import type { Attachment } from '../../shared/cni/owner';
 import { readTextIfExists } from '../../shared/sys/files';
 
 export interface SavedState {
@@ -104,7 +104,7 @@ export function gcStates(dataDir: string, network: string, valid: Attachment[]):
   const keep = new Set<string>();
   for (const a of valid) {
     try {
-      keep.add(stateFileName(a.containerID, a.ifname));
+      keep.add(stateFileName(a.containerId, a.ifname));
     } catch {
       /* an attachment that could never have had a file */
     }

@@ -3,7 +3,7 @@
 // removeWhenIdle an overlay without attachments is removed. Errors are collected, not fatal.
 import fs from 'node:fs';
 import { CniError, ErrorCode } from '../../shared/cni/error';
-import type { Attachment } from '../../shared/cni/netconf';
+import type { Attachment } from '../../shared/cni/owner';
 import type { Context } from '../../shared/cni/skel';
 import { Netlink } from '../../shared/netlink';
 import { reconcileEntries } from '../../shared/overlay/entries';
@@ -32,7 +32,7 @@ export async function cmdGc(ctx: Context<VxlanConf>, valid: Attachment[], peers:
   });
   await withNetworkLock(o.stateDir, o.name, async () => {
     await attempt('IPAM', () => bridge.gc!(bridgeContext(ctx, renderBridgeConf(ctx, o, o.mtu)), valid));
-    const keep = new Set(valid.map((a) => `${a.containerID}\0${a.ifname}`));
+    const keep = new Set(valid.map((a) => `${a.containerId}\0${a.ifname}`));
     for (const s of listDelegates(o.stateDir, o.name)) {
       if (s.containerId !== undefined && keep.has(`${s.containerId}\0${s.ifname}`)) continue;
       await attempt(`saved attachment ${s.file}`, () => fs.rmSync(s.file, { force: true }));

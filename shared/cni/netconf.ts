@@ -2,6 +2,7 @@
 // kept (passthrough) because the spec says they must survive untouched.
 import { z } from 'zod';
 import { CniError, ErrorCode } from './error';
+import { fromWire, type Attachment } from './owner';
 
 export const dnsSchema = z
   .object({
@@ -28,8 +29,8 @@ export const netConfSchema = z
 
 export type NetConf = z.infer<typeof netConfSchema>;
 
-export const attachmentSchema = z.object({ containerID: z.string(), ifname: z.string() }).passthrough();
-export type Attachment = z.infer<typeof attachmentSchema>;
+/** One entry of cni.dev/valid-attachments as the spec spells it (`containerID`). */
+const attachmentSchema = z.object({ containerID: z.string(), ifname: z.string() }).passthrough();
 
 function pathOf(issue: z.ZodIssue): string {
   return issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[') : '(root)';
@@ -43,8 +44,8 @@ export function parseConfig<T extends z.ZodTypeAny>(schema: T, data: unknown, wh
   throw new CniError(ErrorCode.InvalidNetworkConfig, `invalid ${what}: ${problems.join('; ')}`);
 }
 
-/** The valid attachments a GC call carries (libcni also sends the legacy key). */
+/** The valid attachments a GC call carries (libcni also sends the legacy key), in the code's spelling. */
 export function validAttachments(json: Record<string, unknown>): Attachment[] {
   const raw = json['cni.dev/valid-attachments'] ?? json['cni.dev/attachments'] ?? [];
-  return parseConfig(z.array(attachmentSchema), raw, 'cni.dev/valid-attachments');
+  return parseConfig(z.array(attachmentSchema), raw, 'cni.dev/valid-attachments').map(fromWire);
 }

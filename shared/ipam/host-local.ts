@@ -4,7 +4,6 @@ import { parseCniArgs } from '../cni/args';
 import type { CniEnv } from '../cni/env';
 import { CniError, ErrorCode } from '../cni/error';
 import { log } from '../cni/log';
-import type { Attachment as WireAttachment } from '../cni/netconf';
 import type { IPConfig, Result } from '../cni/result';
 import { allocate, candidates, type Allocation } from './allocator';
 import { DEFAULT_DATA_DIR, type IpamConfig, describeIps, loadIpamConfig } from './config';
@@ -167,10 +166,10 @@ export function hostLocalCheck(req: IpamRequest): void {
 }
 
 /** Releases every lease whose owner is not a valid attachment; keeps going past errors. */
-export function hostLocalGc(req: Pick<IpamRequest, 'json' | 'cniArgs' | 'env'>, valid: WireAttachment[]): void {
+export function hostLocalGc(req: Pick<IpamRequest, 'json' | 'cniArgs' | 'env'>, valid: Attachment[]): void {
   const conf = loadIpamConfig(req.json, req.cniArgs ?? new Map());
-  const keep = new Set(valid.map((a) => ownerKey({ containerId: a.containerID, ifname: a.ifname })));
-  const keepIds = new Set(valid.map((a) => legacyKey(a.containerID)));
+  const keep = new Set(valid.map(ownerKey));
+  const keepIds = new Set(valid.map((a) => legacyKey(a.containerId)));
   const errors: string[] = [];
   withStore(conf, (store) => {
     for (const l of store.scan()) {

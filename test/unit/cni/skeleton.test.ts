@@ -131,6 +131,8 @@ describe('config parsing', () => {
   });
   it('valid attachments accept the legacy key', () => {
     expect(validAttachments({ 'cni.dev/attachments': [{ containerID: 'a', ifname: 'eth0' }] })).toHaveLength(1);
+    // The wire's containerID becomes the code's containerId (shared/cni/owner.ts).
+    expect(validAttachments({ 'cni.dev/valid-attachments': [{ containerID: 'a', ifname: 'eth0' }] })).toEqual([{ containerId: 'a', ifname: 'eth0' }]);
     expect(() => validAttachments({ 'cni.dev/valid-attachments': [{ containerID: 1 }] })).toThrow(/containerID/);
   });
 });

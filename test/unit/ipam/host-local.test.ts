@@ -115,8 +115,8 @@ describe('host-local verbs (in-process API)', () => {
     fs.writeFileSync(path.join(d, 'net', '10.8.0.61'), 'a');
     fs.writeFileSync(path.join(d, 'net', '10.8.0.62'), 'gone');
     const valid = [
-      { containerID: 'a', ifname: 'eth0' },
-      { containerID: 'c', ifname: 'eth0' },
+      { containerId: 'a', ifname: 'eth0' },
+      { containerId: 'c', ifname: 'eth0' },
     ];
     hostLocalGc(req(d, dual), valid);
     expect(leases(d)).toEqual(['10.8.0.2', '10.8.0.4', '10.8.0.61', 'fd00:8::2', 'fd00:8::4']);
@@ -153,7 +153,7 @@ describe('host-local verbs (in-process API)', () => {
     expect(r.ips![0]!.address).toBe('10.8.5.5/29');
     expect(fs.readFileSync(outside, 'utf8')).toBe('precious');
     expect(fs.lstatSync(path.join(d, 'net', 'last_reserved_ip.0')).isFile()).toBe(true);
-    hostLocalGc(req(d, ipam), [{ containerID: 'a', ifname: 'eth0' }, { containerID: 'b', ifname: 'eth0' }]);
+    hostLocalGc(req(d, ipam), [{ containerId: 'a', ifname: 'eth0' }, { containerId: 'b', ifname: 'eth0' }]);
     expect(fs.readFileSync(outside, 'utf8')).toBe('precious');
     expect(leases(d)).toEqual(['10.8.5.2', '10.8.5.3', '10.8.5.5']);
   });

@@ -46,7 +46,7 @@ describe('tuning saved state', () => {
     fs.writeFileSync(path.join(d, '.gone_eth1.json.tmp-999999999'), '{}');
     fs.writeFileSync(path.join(d, `.live_eth1.json.tmp-${process.pid}`), '{}');
     fs.writeFileSync(path.join(d, 'README'), 'not ours');
-    const removed = gcStates(d, 'n1', [{ containerID: 'keep_me', ifname: 'eth0' }, { containerID: 'other', ifname: 'id_net1' }]);
+    const removed = gcStates(d, 'n1', [{ containerId: 'keep_me', ifname: 'eth0' }, { containerId: 'other', ifname: 'id_net1' }]);
     expect(removed.sort()).toEqual(['.gone_eth1.json.tmp-999999999', 'gone_eth0.json']);
     // other_id/net1 and other/id_net1 share one file name (the reference's naming): kept.
     expect(fs.readdirSync(d).sort()).toEqual([`.live_eth1.json.tmp-${process.pid}`, 'README', 'keep_me_eth0.json', 'legacy_eth0.json', 'other_id_net1.json', 'theirs_eth0.json']);
