@@ -18,7 +18,7 @@ import { cmdStatus } from './status';
 import { storeView, type StoreVerb } from '../../shared/overlay/store-view';
 
 /** The peer set for this call, and the context with this host's share filled in. */
-export async function peerSource(ctx: Context<VxlanConf>, verb: StoreVerb): Promise<{ ctx: Context<VxlanConf>; peers: PeerSource }> {
+async function peerSource(ctx: Context<VxlanConf>, verb: StoreVerb): Promise<{ ctx: Context<VxlanConf>; peers: PeerSource }> {
   const v = await storeView(ctx.conf, verb);
   return { ctx: v.conf === ctx.conf ? ctx : { ...ctx, conf: v.conf }, peers: v.peers };
 }
