@@ -26,6 +26,8 @@ export const SET_KINDS: Record<string, Kind[]> = {
   ctr6: ['addr'],
   ctr_br: ['ifname'],
   policy_br: ['ifname'],
+  iso_br: ['ifname'],
+  icc_br: ['ifname', 'ifname'],
 };
 
 /** Derived set ← the owned sets that refer to its keys, and which key part they refer with. */
@@ -97,6 +99,12 @@ export function releaseLines(table: string, entries: Entry[], isMine: (comment: 
       if (!holders.length) lines.push(`delete element ${table} ${set} { ${k} }`);
       else if (mine(d)) lines.push(`delete element ${table} ${set} { ${k} }`, `add element ${table} ${set} { ${k} comment "${holders[0]!.comment}" }`);
     }
+  }
+  // The per-bridge sets of builds before per-attachment policies serve the attachments those
+  // builds added (address elements with their owner and no owned element); they go with the last.
+  const legacyLeft = entries.some((e) => (e.set === 'ctr4' || e.set === 'ctr6') && e.comment !== undefined && !mine(e) && !owned.some((o) => o.comment === e.comment));
+  if (!legacyLeft && (gone.length || entries.some((e) => (e.set === 'ctr4' || e.set === 'ctr6') && mine(e)))) {
+    for (const e of entries.filter((x) => x.set === 'iso_br' || x.set === 'icc_br')) lines.push(`delete element ${table} ${e.set} { ${keyText(e.set, e.parts)} }`);
   }
   return lines;
 }

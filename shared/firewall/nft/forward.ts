@@ -48,6 +48,10 @@ export const ISOLATION_RULES = [
   'ip6 daddr . oifname . iifname @samebr_ok6 return',
   'ip daddr . oifname @samebr4 iifname @policy_br drop',
   'ip6 daddr . oifname @samebr6 iifname @policy_br drop',
+  // Per-bridge state of builds before per-attachment policies (empty on a fresh host): it keeps
+  // protecting containers added before an upgrade in place, and goes with the last of them.
+  'iifname . oifname @icc_br return',
+  'iifname @iso_br oifname @iso_br drop',
 ];
 
 const SETS: [string, string, string][] = [
@@ -64,6 +68,8 @@ const SETS: [string, string, string][] = [
   ['ctr6', 'ipv6_addr', 'container addresses (comment = one owner)'],
   ['ctr_br', 'ifname', 'bridges with container attachments'],
   ['policy_br', 'ifname', 'bridges with same-bridge or isolated attachments'],
+  ['iso_br', 'ifname', 'legacy (per bridge, before per-attachment policies): emptied with the last legacy entry'],
+  ['icc_br', 'ifname . ifname', 'legacy (per bridge, before per-attachment policies): emptied with the last legacy entry'],
 ];
 
 export function setupScript(): string {
@@ -153,6 +159,14 @@ export function nftForwardCheck(t: ForwardTarget): void {
   const tag = ownerTag(t.network, t.containerId, t.ifname);
   const mine = ownedBy(entries, tag);
   const w = wanted(t, parseForwardIps(t.ips));
+  // An attachment added before an upgrade in place: its address element carries its owner, its
+  // policy is its bridge's in the per-bridge sets of that layout.
+  if (!mine.length && entries.some((e) => (e.set === 'ctr4' || e.set === 'ctr6') && e.comment === tag)) {
+    const br = t.bridge ?? '';
+    if (t.ingressPolicy !== 'open' && !hasKey(entries, 'iso_br', [br])) fail(`bridge ${br} is not in set iso_br (ingressPolicy ${t.ingressPolicy}, added before per-attachment policies)`);
+    if (t.ingressPolicy !== 'open' && hasKey(entries, 'icc_br', [br, br]) !== (t.ingressPolicy === 'same-bridge')) fail(`bridge ${br}: set icc_br does not match ingressPolicy ${t.ingressPolicy}`);
+    return;
+  }
   for (const [set, parts] of w.derived) {
     if (!hasKey(entries, set, parts)) fail(set.startsWith('ctr') && set !== 'ctr_br' ? `no accept entry for ${parts[0]} (set ${set})` : `no entry for ${parts.join(' . ')} in set ${set}`);
   }

@@ -51,6 +51,19 @@ describe('nft firewall ownership: what a DEL may remove', () => {
     expect(releaseLines(T, [e('ctr4', ['10.0.0.9'], x)], (c) => c === x)).toEqual([`delete element ${T} ctr4 { 10.0.0.9 }`]);
   });
 
+  it('the per-bridge sets of earlier builds go with the last attachment those builds added', () => {
+    const legacy = [e('ctr4', ['10.0.0.9'], 'n1/old/eth0'), e('iso_br', ['br1']), e('icc_br', ['br1', 'br1'])];
+    const withNew = [...legacy, e('own4', ['10.0.0.5', '111'], x), e('ctr4', ['10.0.0.5'], x)];
+    // a new attachment leaves: the old one still needs the per-bridge isolation
+    expect(releaseLines(T, withNew, (c) => c === x).some((l) => l.includes('iso_br') || l.includes('icc_br'))).toBe(false);
+    // the old one leaves: its address and the per-bridge sets go
+    expect(releaseLines(T, legacy, (c) => c === 'n1/old/eth0')).toEqual([
+      `delete element ${T} ctr4 { 10.0.0.9 }`,
+      `delete element ${T} iso_br { "br1" }`,
+      `delete element ${T} icc_br { "br1" . "br1" }`,
+    ]);
+  });
+
   it('reads nft -j listings (plain, concatenated, commented)', () => {
     const objs = [
       { set: { name: 'own4', elem: [{ elem: { val: { concat: ['10.0.0.5', 111] }, comment: x } }] } },
