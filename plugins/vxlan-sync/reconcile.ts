@@ -8,7 +8,7 @@ import { applyFirewall } from '../../shared/overlay/firewall';
 import type { Peer } from '../../shared/overlay/peers';
 import { withNetworkLock } from '../../shared/overlay/state';
 import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
-import { makePlan, underlayOf } from '../../shared/overlay/plan';
+import { planOn } from '../../shared/overlay/plan';
 
 export interface ReconcileOutcome {
   device: boolean;
@@ -23,7 +23,7 @@ export async function reconcileKernel(conf: VxlanConf, peers: Peer[]): Promise<R
     try {
       const dev = nl.linkByName(o.device);
       if (!dev) return { device: false, added: [], removed: [] };
-      const plan = makePlan(o, underlayOf(nl, o, conf.underlay), peers);
+      const plan = planOn(nl, o, conf.underlay, peers);
       const diff = reconcileEntries(nl, dev.index, plan.entries, plan.spec.group);
       applyFirewall(plan.firewall);
       return { device: true, added: describeEntries(diff.missing), removed: describeEntries(diff.stale) };

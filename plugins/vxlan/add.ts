@@ -11,7 +11,7 @@ import { bridge } from '../bridge/index';
 import { validateVxlanConf, type Overlay, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
 import { ensureOverlay, teardownIfIdle } from './overlay';
-import { makePlan, underlayOf } from '../../shared/overlay/plan';
+import { planOn } from '../../shared/overlay/plan';
 
 /** An address outside this host's share means another host may hand it out too. */
 function outsideShare(o: Overlay, address: string): boolean {
@@ -43,7 +43,7 @@ export async function cmdAdd(ctx: Context<VxlanConf>, peers: PeerSource): Promis
     const nl = Netlink.open();
     let mtu: number;
     try {
-      const plan = makePlan(o, underlayOf(nl, o, ctx.conf.underlay), peerList);
+      const plan = planOn(nl, o, ctx.conf.underlay, peerList);
       ensureOverlay(nl, plan);
       mtu = plan.mtu;
     } finally {

@@ -14,7 +14,7 @@ import { bridge } from '../bridge/index';
 import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
 import { overlayDrift } from './overlay';
-import { makePlan, underlayOf } from '../../shared/overlay/plan';
+import { planOn } from '../../shared/overlay/plan';
 
 const fail = (problems: string[]): never => {
   throw new CniError(ErrorCode.Internal, `vxlan CHECK failed: ${problems.join('; ')}`);
@@ -27,7 +27,7 @@ export async function cmdCheck(ctx: Context<VxlanConf>, peers: PeerSource): Prom
     const nl = Netlink.open();
     let mtu: number;
     try {
-      const plan = makePlan(o, underlayOf(nl, o, ctx.conf.underlay), peerList);
+      const plan = planOn(nl, o, ctx.conf.underlay, peerList);
       mtu = plan.mtu;
       const dev = nl.linkByName(o.device);
       const devProblems = deviceDrift(dev, plan.spec);

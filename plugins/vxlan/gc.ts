@@ -14,7 +14,7 @@ import { bridge } from '../bridge/index';
 import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
 import { teardownIfIdle } from './overlay';
-import { makePlan, underlayOf } from '../../shared/overlay/plan';
+import { planOn } from '../../shared/overlay/plan';
 
 export async function cmdGc(ctx: Context<VxlanConf>, valid: Attachment[], peers: PeerSource): Promise<void> {
   const o = validateVxlanConf(ctx.conf);
@@ -43,7 +43,7 @@ export async function cmdGc(ctx: Context<VxlanConf>, valid: Attachment[], peers:
         await attempt('removing the idle overlay', () => teardownIfIdle(nl, { overlay: o }));
       } else if (peerList && nl.linkByName(o.device)) {
         await attempt('peer reconcile', () => {
-          const plan = makePlan(o, underlayOf(nl, o, ctx.conf.underlay), peerList);
+          const plan = planOn(nl, o, ctx.conf.underlay, peerList);
           reconcileEntries(nl, nl.linkByName(o.device)!.index, plan.entries, plan.spec.group);
           applyFirewall(plan.firewall);
         });

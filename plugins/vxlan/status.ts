@@ -9,7 +9,7 @@ import type { PeerSource } from '../../shared/overlay/peers';
 import { bridge } from '../bridge/index';
 import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
-import { makePlan, underlayOf } from '../../shared/overlay/plan';
+import { planOn } from '../../shared/overlay/plan';
 
 const unavailable = (msg: string): never => {
   throw new CniError(ErrorCode.NotAvailable, `vxlan network unavailable: ${msg}`);
@@ -23,7 +23,7 @@ export async function cmdStatus(ctx: Context<VxlanConf>, peers: PeerSource): Pro
   try {
     let plan;
     try {
-      plan = makePlan(o, underlayOf(nl, o, ctx.conf.underlay), peerList);
+      plan = planOn(nl, o, ctx.conf.underlay, peerList);
     } catch (e) {
       return unavailable((e as Error).message);
     }

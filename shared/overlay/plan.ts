@@ -7,7 +7,7 @@ import type { VxlanSpec } from './device';
 import { desiredEntries, type OverlayEntries, type ResolvedPeer } from './entries';
 import type { OverlayFirewall } from './firewall';
 import type { Peer } from './peers';
-import { encapOverhead, resolveUnderlay, UnderlayError, type Underlay } from './underlay';
+import { encapOverhead, resolveUnderlay, UnderlayError, type Underlay, type UnderlayRequest } from './underlay';
 import { deriveVtepMac } from './vtep-mac';
 import { badField as bad } from './conf-error';
 import type { Overlay } from './config';
@@ -25,7 +25,8 @@ export interface Plan {
   deviceAddr?: string;
 }
 
-export function underlayOf(nl: Netlink, o: Overlay, req: { interface?: string; address?: string }): Underlay {
+/** This host's underlay as the config asks for it; a bad request is code 7 naming the field. */
+export function underlayOf(nl: Netlink, req: UnderlayRequest): Underlay {
   try {
     return resolveUnderlay(nl, req);
   } catch (e) {
@@ -102,4 +103,9 @@ export function makePlan(o: Overlay, underlay: Underlay, peers: Peer[]): Plan {
     firewall,
     ...(o.nodeSubnet && { deviceAddr: `${o.nodeSubnet.network}/${o.nodeSubnet.family === 4 ? 32 : 128}` }),
   };
+}
+
+/** The plan on this host: the underlay resolved over `nl`, then makePlan. */
+export function planOn(nl: Netlink, o: Overlay, underlay: UnderlayRequest, peers: Peer[]): Plan {
+  return makePlan(o, underlayOf(nl, underlay), peers);
 }

@@ -34,7 +34,7 @@ export interface StoreView {
 export function localVtep(conf: VxlanConf, o: Overlay): { underlayIP: string; vtepMac: string; mtu: number } {
   const nl = Netlink.open();
   try {
-    const u = underlayOf(nl, o, conf.underlay);
+    const u = underlayOf(nl, conf.underlay);
     return {
       underlayIP: u.address,
       vtepMac: o.vtepMac === 'auto' ? deriveVtepMac(o.name, u.address) : o.vtepMac,
