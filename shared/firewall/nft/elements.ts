@@ -68,6 +68,8 @@ export interface ElementView {
   lookup(wanted: readonly { set: string; key: string }[]): ListedElement[];
   /** Every element of these sets (or of the table). */
   all(sets?: readonly string[]): ListedElement[];
+  /** The whole table when a listing was already made for this view (free to consult), else undefined. */
+  listed(): ListedElement[] | undefined;
 }
 
 export function viewElements(table: string): ElementView {
@@ -84,6 +86,7 @@ export function viewElements(table: string): ElementView {
       bySet.set(key, els);
       return els;
     },
+    listed: () => listed,
   };
 }
 

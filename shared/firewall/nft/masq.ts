@@ -10,7 +10,7 @@ import { CniError, ErrorCode } from '../../cni/error';
 import { parseCidr, subnetOf, type Cidr } from '../addr';
 import type { MasqRemoval, MasqTarget } from '../masq-types';
 import { belongsToNetwork, nftNetworkId, ownerTag, sha256hex } from '../names';
-import { changeElements, listElements, lookupElements, type Element, type ElementChange, type ListedElement } from './elements';
+import { changeElements, listElements, lookupElements, viewElements, type Element, type ElementChange, type ListedElement } from './elements';
 import { nftListJson, quote } from './run';
 
 export const MASQ_TABLE = 'tscni_masq';
@@ -90,14 +90,17 @@ export function nftMasqAdd(t: MasqTarget): void {
 }
 
 /**
- * Deletes these elements, and each subnet chain they jump to when no other element still does:
- * first with the chains (the common last-container case is one transaction); when the kernel
- * answers EBUSY (another container of that subnet is left), the elements alone.
+ * Deletes these elements, and each subnet chain they jump to when no other element still does.
+ * When the table's listing is at hand, it tells which chains are left without elements; else the
+ * chains are deleted in the same transaction and the kernel's EBUSY (another container of that
+ * subnet is left) sends the elements alone.
  */
-function removeOwned(els: ListedElement[]): void {
+function removeOwned(els: ListedElement[], listing: ListedElement[] | undefined): void {
   if (!els.length) return;
   const changes: ElementChange[] = els.map((e) => ({ op: 'delete', el: e }));
-  const chains = [...new Set(els.map((e) => /^goto (\S+)$/.exec(e.value ?? '')?.[1]).filter((c): c is string => c !== undefined))];
+  const going = new Set(els.map((e) => `${e.set}|${e.key}`));
+  let chains = [...new Set(els.map((e) => e.value).filter((v): v is string => v?.startsWith('goto ') === true))].map((v) => v.slice(5));
+  if (listing) chains = chains.filter((c) => !listing.some((e) => e.value === `goto ${c}` && !going.has(`${e.set}|${e.key}`)));
   let r = changeElements(MASQ_TABLE, [...changes, ...chains.map((chain) => ({ op: 'delete-chain' as const, chain }))]);
   if (r.outcome === 'busy') {
     r = changeElements(MASQ_TABLE, changes);
@@ -113,9 +116,10 @@ export function nftMasqDel(t: MasqRemoval): void {
   const ips = t.ips?.length ? parseIps(t.ips) : [];
   // The addresses only narrow the lookup; with none (or none of ours under them: an address
   // list that is not the one ADD saw), the owner's elements are found by listing.
-  let mine = ips.length ? lookupElements(MASQ_TABLE, ips.map((c) => ({ set: srcMap(c.family), key: c.ip }))).filter((e) => e.comment === tag) : [];
-  if (!mine.length) mine = listElements(MASQ_TABLE).filter((e) => isSrcMap(e.set) && e.comment === tag);
-  removeOwned(mine);
+  const view = viewElements(MASQ_TABLE);
+  let mine = ips.length ? view.lookup(ips.map((c) => ({ set: srcMap(c.family), key: c.ip }))).filter((e) => e.comment === tag) : [];
+  if (!mine.length) mine = view.all(['src4', 'src6']).filter((e) => e.comment === tag);
+  removeOwned(mine, view.listed());
 }
 
 export function nftMasqCheck(t: MasqTarget): void {
@@ -135,8 +139,9 @@ export function nftMasqCheck(t: MasqTarget): void {
 
 export function nftMasqGc(network: string, valid: readonly Attachment[]): void {
   const keep = new Set(valid.map((v) => ownerTag(network, v.containerId, v.ifname)));
-  const stale = listElements(MASQ_TABLE).filter((e) => isSrcMap(e.set) && e.comment !== undefined && belongsToNetwork(e.comment, network) && !keep.has(e.comment));
-  removeOwned(stale);
+  const listing = listElements(MASQ_TABLE);
+  const stale = listing.filter((e) => isSrcMap(e.set) && e.comment !== undefined && belongsToNetwork(e.comment, network) && !keep.has(e.comment));
+  removeOwned(stale, listing);
   // Chains of this network that nothing jumps to any more (e.g. left by a build before this one).
   const prefix = `${nftNetworkId(network)}_`;
   for (const o of nftListJson(['table', 'inet', MASQ_TABLE])) {
