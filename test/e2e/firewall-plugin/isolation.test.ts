@@ -3,26 +3,15 @@
 // both orders, and real TCP in both directions shows that nobody's ADD or DEL changes a live
 // neighbour's policy. Last, with everything deleted, nothing per container is left and a fresh
 // pair behaves as its own policy says.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { leakedNetns } from '../../helpers/netns';
-import { World, type Attachment } from './world';
+import { describe, expect, it } from 'vitest';
+import { worldPerTest, type Attachment, type BackendName, type World } from './world';
 
 const PORT = 7171;
-const worlds: World[] = [];
-afterEach(() => {
-  while (worlds.length) worlds.pop()!.destroy();
-});
-afterAll(() => {
-  expect(leakedNetns().filter((n) => n.startsWith('trt-'))).toEqual([]);
-});
+const newWorld = worldPerTest();
 
-type BackendName = 'nftables' | 'iptables';
-
-/** A world whose `auto` picks `backend`: iptables on a Docker-style FORWARD DROP host. */
+/** A world whose `auto` picks `backend`, with networks of every policy on shared bridges. */
 function world(backend: BackendName): World {
-  const w = new World();
-  worlds.push(w);
-  if (backend === 'iptables') w.setForwardPolicy('DROP');
+  const w = newWorld(backend);
   // One bridge, one subnet, three networks with their own range and policy; a second bridge.
   w.writeNetwork({ name: 'sb', bridge: 'trtb1', n: 21, range: [10, 19], firewall: { ingressPolicy: 'same-bridge' } });
   w.writeNetwork({ name: 'iso', bridge: 'trtb1', n: 21, range: [20, 29], firewall: { ingressPolicy: 'isolated' } });

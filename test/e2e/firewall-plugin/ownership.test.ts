@@ -2,29 +2,13 @@
 // a stale second DEL of X, after Y got X's address, leaves Y's accepts and policy alone, whatever
 // prevResult it carries or lacks and even with X's netns gone; one address on two networks keeps
 // its accept until the last of them leaves; GC follows the valid-attachments list only.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { containerIdFromNetns } from '../../../shared/runtime/container-id';
-import { deleteNetns, leakedNetns } from '../../helpers/netns';
-import { World } from './world';
+import { deleteNetns } from '../../helpers/netns';
+import { worldPerTest } from './world';
 
 const PORT = 7272;
-const worlds: World[] = [];
-afterEach(() => {
-  while (worlds.length) worlds.pop()!.destroy();
-});
-afterAll(() => {
-  expect(leakedNetns().filter((n) => n.startsWith('trt-'))).toEqual([]);
-});
-
-type BackendName = 'nftables' | 'iptables';
-
-function world(backend: BackendName): World {
-  const w = new World();
-  worlds.push(w);
-  // iptables: a FORWARD DROP host, so Y's accepts are what lets its neighbour reach it
-  if (backend === 'iptables') w.setForwardPolicy('DROP');
-  return w;
-}
+const world = worldPerTest();
 
 const ONE_CONF = { cniVersion: '1.1.0', name: 'one', type: 'firewall', ingressPolicy: 'same-bridge' };
 

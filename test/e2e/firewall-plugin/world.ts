@@ -6,8 +6,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, afterEach, expect } from 'vitest';
 import { bin, binDir, run, type RunResult } from '../../helpers/bins';
-import { createNetns, deleteNetns, inNetns, netnsPath, sh } from '../../helpers/netns';
+import { createNetns, deleteNetns, inNetns, leakedNetns, netnsPath, sh } from '../../helpers/netns';
 import { startTcpServer, tcpWorks, type Server } from '../../helpers/traffic';
 
 export const HOST_V4 = '192.168.79.1';
@@ -166,3 +167,26 @@ export class World {
 }
 
 export { sh };
+
+export type BackendName = 'nftables' | 'iptables';
+
+/**
+ * A test file's World factory: every world is destroyed after its test and the file fails if a
+ * namespace leaked. An iptables world gets a Docker-style FORWARD DROP host, so `auto` picks
+ * iptables and the plugin's accepts are what lets neighbours reach each other.
+ */
+export function worldPerTest(): (backend: BackendName) => World {
+  const worlds: World[] = [];
+  afterEach(() => {
+    while (worlds.length) worlds.pop()!.destroy();
+  });
+  afterAll(() => {
+    expect(leakedNetns().filter((n) => n.startsWith('trt-'))).toEqual([]);
+  });
+  return (backend) => {
+    const w = new World();
+    worlds.push(w);
+    if (backend === 'iptables') w.setForwardPolicy('DROP');
+    return w;
+  };
+}
