@@ -41,6 +41,7 @@ export function report(results, { present, many }) {
     for (const verb of ['add', 'del']) {
       for (const [impl, v] of Object.entries(W[name])) {
         const s = v[verb];
+        if (!s) continue; // the workload failed (printed below)
         const own = name.includes('-present') ? W.conflist?.[impl]?.[verb]?.p50 : NaN;
         rows.push([`${name} ${verb.toUpperCase()}`, impl, f(s.p50), f(s.p90), f(s.max), fr(r2(s.p50, W[name].reference?.[verb]?.p50)), fr(r2(s.p50, own))]);
       }
@@ -68,6 +69,9 @@ export function report(results, { present, many }) {
   }
   for (const name of flows.filter((k) => k.startsWith('parallel'))) {
     console.log(`${name}: duplicate IPs ${Object.entries(W[name]).map(([k, v]) => `${k} ${v.duplicateIps}`).join(', ')}`);
+  }
+  for (const name of flows) {
+    for (const [impl, v] of Object.entries(W[name])) if (v.error) console.log(`${name} / ${impl} failed: ${v.error.split('\n').slice(0, 6).join(' ')}`);
   }
   if (W.hostLocal?.error) console.log(`host-local workload: ${W.hostLocal.error}`);
   if (W.vxlan?.error) console.log(`vxlan workload: ${W.vxlan.error}`);
@@ -101,12 +105,14 @@ export function report(results, { present, many }) {
   }
   results.targets = targets;
 
-  const calls = W.trace?.['ours-nftables']?.calls;
-  if (calls?.length) {
-    console.log('One conflist ADD and DEL, ours-nftables, TSCNI_TRACE=1 (ms since the process started; host-local runs inside bridge):');
+  const printCalls = (calls, title) => {
+    if (!calls?.length) return;
+    console.log(title);
     for (const c of calls) {
       console.log(`  ${c.type} ${c.command}: ${f(c.ms)} ms wall, peak RSS ${mb(c.rssKB)} MB`);
       for (const t of c.trace) console.log(`      ${t.replace(/^trace /, '')}`);
     }
-  }
+  };
+  printCalls(W.trace?.['ours-nftables']?.calls, 'One conflist ADD and DEL, ours-nftables, one other container on the network, TSCNI_TRACE=1 (ms since the process started; host-local runs inside bridge):');
+  printCalls(W[`conflist-with-${many}-present`]?.['ours-nftables']?.calls, `The same with ${many} containers present (where time grows with the node's size):`);
 }
