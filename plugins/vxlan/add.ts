@@ -7,10 +7,11 @@ import { Netlink } from '../../shared/netlink';
 import { ipToBig, subnetContainsIp } from '../../shared/overlay/addr';
 import type { PeerSource } from '../../shared/overlay/peers';
 import { loadDelegate, removeDelegate, saveDelegate, withNetworkLock } from '../../shared/overlay/state';
-import { bridge } from '../bridge/index';
+import { bridgeAdd } from '../../shared/bridge/add';
+import { bridgeDel } from '../../shared/bridge/del';
 import { validateVxlanConf, type Overlay, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
-import { ensureOverlay, teardownIfIdle } from './overlay';
+import { ensureOverlay, teardownIfIdle } from '../../shared/overlay/host';
 import { planOn } from '../../shared/overlay/plan';
 
 /** An address outside this host's share means another host may hand it out too. */
@@ -59,7 +60,7 @@ export async function cmdAdd(ctx: Context<VxlanConf>, peers: PeerSource): Promis
     const bctx = bridgeContext(ctx, delegate);
     let result: Result;
     try {
-      result = await bridge.add(bctx);
+      result = await bridgeAdd(bctx);
     } catch (e) {
       forget();
       dropIfIdle(o);
@@ -68,7 +69,7 @@ export async function cmdAdd(ctx: Context<VxlanConf>, peers: PeerSource): Promis
     const stray = (result.ips ?? []).find((i) => outsideShare(o, i.address));
     if (stray) {
       try {
-        await bridge.del(bctx);
+        await bridgeDel(bctx);
       } catch {
         /* the address problem is what the caller needs to hear */
       }

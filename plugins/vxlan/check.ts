@@ -10,10 +10,10 @@ import { reconcileEntries } from '../../shared/overlay/entries';
 import { applyFirewall, firewallDrift } from '../../shared/overlay/firewall';
 import type { PeerSource } from '../../shared/overlay/peers';
 import { loadDelegate, withNetworkLock } from '../../shared/overlay/state';
-import { bridge } from '../bridge/index';
+import { bridgeCheck } from '../../shared/bridge/check';
 import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
-import { overlayDrift } from './overlay';
+import { overlayDrift } from '../../shared/overlay/host';
 import { planOn } from '../../shared/overlay/plan';
 
 const fail = (problems: string[]): never => {
@@ -60,6 +60,6 @@ export async function cmdCheck(ctx: Context<VxlanConf>, peers: PeerSource): Prom
       nl.close();
     }
     const delegate = loadDelegate(o.stateDir, o.name, ctx.env.containerId, ctx.env.ifname) ?? renderBridgeConf(ctx, o, mtu);
-    await bridge.check(bridgeContext(ctx, delegate));
+    await bridgeCheck(bridgeContext(ctx, delegate));
   });
 }

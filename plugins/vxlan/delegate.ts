@@ -1,11 +1,11 @@
-// The container attachment is the bridge plugin's job, run in this process: this module renders
-// its config the way flannel's CNI plugin does (mtu, gateway flags and an IPAM range limited to
-// this host's share of the network, then the user's "delegate" keys on top) and builds the
-// Context the bridge verbs expect.
+// The container attachment is the bridge plugin's (shared/bridge/), run in this process: this
+// module renders its config the way flannel's CNI plugin does (mtu, gateway flags and an IPAM
+// range limited to this host's share of the network, then the user's "delegate" keys on top)
+// and builds the Context the bridge verbs expect.
 import { parseConfig } from '../../shared/cni/netconf';
 import type { Context } from '../../shared/cni/skel';
 import { subnetText } from '../../shared/overlay/addr';
-import { bridgeSchema, type BridgeConf } from '../bridge/config';
+import { bridgeSchema, type BridgeConf } from '../../shared/bridge/config';
 import type { Overlay, VxlanConf } from '../../shared/overlay/config';
 
 export type DelegateConf = Record<string, unknown>;

@@ -10,10 +10,10 @@ import { reconcileEntries } from '../../shared/overlay/entries';
 import { applyFirewall } from '../../shared/overlay/firewall';
 import type { PeerSource } from '../../shared/overlay/peers';
 import { listDelegates, withNetworkLock } from '../../shared/overlay/state';
-import { bridge } from '../bridge/index';
+import { bridgeGc } from '../../shared/bridge/gc';
 import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
-import { teardownIfIdle } from './overlay';
+import { teardownIfIdle } from '../../shared/overlay/host';
 import { planOn } from '../../shared/overlay/plan';
 
 export async function cmdGc(ctx: Context<VxlanConf>, valid: Attachment[], peers: PeerSource): Promise<void> {
@@ -31,7 +31,7 @@ export async function cmdGc(ctx: Context<VxlanConf>, valid: Attachment[], peers:
     return undefined;
   });
   await withNetworkLock(o.stateDir, o.name, async () => {
-    await attempt('IPAM', () => bridge.gc!(bridgeContext(ctx, renderBridgeConf(ctx, o, o.mtu)), valid));
+    await attempt('IPAM', () => bridgeGc(bridgeContext(ctx, renderBridgeConf(ctx, o, o.mtu)), valid));
     const keep = new Set(valid.map((a) => `${a.containerId}\0${a.ifname}`));
     for (const s of listDelegates(o.stateDir, o.name)) {
       if (s.containerId !== undefined && keep.has(`${s.containerId}\0${s.ifname}`)) continue;

@@ -4,9 +4,10 @@
 //   its own nodeRange.
 // l3 (flannel vxlan): each host owns a nodeSubnet; per peer one neighbour, one FDB entry and one
 //   route on a non-learning device; the bridge is the gateway.
-// The attachment itself is the bridge plugin's, run in-process. Peers come from a PeerSource:
-// the static "peers" list, plus the hosts registered in the "store" (etcd) when one is set; with
-// a store, a host without nodeSubnet/nodeRange claims its share there (see shared/overlay/store-view.ts).
+// The attachment itself is the bridge plugin's (shared/bridge/), run in-process. Peers come from
+// a PeerSource: the static "peers" list, plus the hosts registered in the "store" (etcd) when one
+// is set; with a store, a host without nodeSubnet/nodeRange claims its share there (see
+// shared/overlay/store-view.ts).
 import { runPlugin, type Context, type Plugin } from '../../shared/cni/skel';
 import type { PeerSource } from '../../shared/overlay/peers';
 import { cmdAdd } from './add';

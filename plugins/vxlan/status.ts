@@ -6,7 +6,7 @@ import type { Context } from '../../shared/cni/skel';
 import { Netlink } from '../../shared/netlink';
 import { deviceDrift, findVniHolder } from '../../shared/overlay/device';
 import type { PeerSource } from '../../shared/overlay/peers';
-import { bridge } from '../bridge/index';
+import { bridgeStatus } from '../../shared/bridge/status';
 import { validateVxlanConf, type VxlanConf } from '../../shared/overlay/config';
 import { bridgeContext, renderBridgeConf } from './delegate';
 import { planOn } from '../../shared/overlay/plan';
@@ -40,5 +40,5 @@ export async function cmdStatus(ctx: Context<VxlanConf>, peers: PeerSource): Pro
   } finally {
     nl.close();
   }
-  await bridge.status!(bridgeContext(ctx, renderBridgeConf(ctx, o, mtu)));
+  await bridgeStatus(bridgeContext(ctx, renderBridgeConf(ctx, o, mtu)));
 }

@@ -12,7 +12,7 @@ import { cacheDirFromEnv } from '../../../shared/runtime/cache';
 import { ConfigError, NoConfigsFoundError, NotFoundError, listNetworks, loadNetworkList, type NetworkList } from '../../../shared/runtime/conf-loader';
 import { endpointIds, networkEndpoints, removeNetwork } from '../../../shared/runtime/network-remove';
 import { isCreatedNetwork } from '../../../shared/runtime/network-state';
-import { teardownIfIdle } from '../../vxlan/overlay';
+import { teardownIfIdle } from '../../../shared/overlay/host';
 import { validateVxlanConf, vxlanSchema } from '../../../shared/overlay/config';
 import { CliError, type CliIo } from '../cli-io';
 import { parseRmArgs } from '../create/flags';

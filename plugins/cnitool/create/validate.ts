@@ -3,7 +3,7 @@
 // plugin's message, and nothing is written.
 import { CniError } from '../../../shared/cni/error';
 import { parseConfig } from '../../../shared/cni/netconf';
-import { bridgeSchema, validateBridgeConf } from '../../bridge/config';
+import { bridgeSchema, validateBridgeConf } from '../../../shared/bridge/config';
 import { dnsnameConfSchema, domainOf } from '../../dnsname/config';
 import { firewallConfSchema, settingsOf } from '../../firewall/config';
 import { macvlanSchema, validateMacvlanConf } from '../../macvlan/config';

@@ -2,8 +2,8 @@
 // records the calls; the real path needs CONFIG_BRIDGE_VLAN_FILTERING, see test/e2e/bridge).
 import { describe, expect, it } from 'vitest';
 import { CniError, ErrorCode } from '../../../shared/cni/error';
-import { bridgeSchema, validateBridgeConf } from '../../../plugins/bridge/config';
-import { applyPortVlans, type VlanOps } from '../../../plugins/bridge/vlan';
+import { bridgeSchema, validateBridgeConf } from '../../../shared/bridge/config';
+import { applyPortVlans, type VlanOps } from '../../../shared/bridge/vlan';
 
 const parse = (extra: Record<string, unknown>) => bridgeSchema.parse({ cniVersion: '1.1.0', name: 'n', type: 'bridge', ...extra });
 

@@ -1,15 +1,15 @@
 // bridge DEL: best effort and idempotent. Unlike the reference, masquerade entries are removed
 // even when the netns is already gone (addresses from prevResult, or found by container id).
-import type { Context } from '../../shared/cni/skel';
-import { masqDel, resolveBackend } from '../../shared/firewall';
-import { macspoofDel } from '../../shared/firewall/macspoof';
-import { delegateIpam } from '../../shared/ipam/delegate';
-import { Netlink } from '../../shared/netlink';
-import { inSandboxIfPresent } from '../../shared/netns/sandbox';
+import type { Context } from '../cni/skel';
+import { masqDel, resolveBackend } from '../firewall';
+import { macspoofDel } from '../firewall/macspoof';
+import { delegateIpam } from '../ipam/delegate';
+import { Netlink } from '../netlink';
+import { inSandboxIfPresent } from '../netns/sandbox';
 import type { BridgeConf } from './config';
-import { trace } from '../../shared/cni/trace';
+import { trace } from '../cni/trace';
 
-export async function cmdDel(ctx: Context<BridgeConf>): Promise<void> {
+export async function bridgeDel(ctx: Context<BridgeConf>): Promise<void> {
   const c = ctx.conf;
   trace('del: start');
   const ifaceAddrs: string[] = [];

@@ -1,17 +1,17 @@
 // bridge CHECK: what prevResult says we made must still be there, and say what differs.
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import type { Context } from '../../shared/cni/skel';
-import { masqCheck, resolveBackend } from '../../shared/firewall';
-import { delegateIpam } from '../../shared/ipam/delegate';
-import { Netlink } from '../../shared/netlink';
-import { inSandbox } from '../../shared/netns/sandbox';
+import { CniError, ErrorCode } from '../cni/error';
+import type { Context } from '../cni/skel';
+import { masqCheck, resolveBackend } from '../firewall';
+import { delegateIpam } from '../ipam/delegate';
+import { Netlink } from '../netlink';
+import { inSandbox } from '../netns/sandbox';
 import type { BridgeConf } from './config';
 
 const fail = (msg: string): never => {
   throw new CniError(ErrorCode.Internal, msg);
 };
 
-export async function cmdCheck(ctx: Context<BridgeConf>): Promise<void> {
+export async function bridgeCheck(ctx: Context<BridgeConf>): Promise<void> {
   const c = ctx.conf;
   if (c.ipam?.type) await delegateIpam('CHECK', ctx, c.ipam.type);
   const prev = ctx.prevResult ?? fail('Required prevResult missing');

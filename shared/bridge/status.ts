@@ -1,11 +1,11 @@
 // bridge STATUS: the masquerade backend is usable (when ipMasq is on) and IPAM is ready.
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import type { Context } from '../../shared/cni/skel';
-import { resolveBackend } from '../../shared/firewall';
-import { delegateIpam } from '../../shared/ipam/delegate';
+import { CniError, ErrorCode } from '../cni/error';
+import type { Context } from '../cni/skel';
+import { resolveBackend } from '../firewall';
+import { delegateIpam } from '../ipam/delegate';
 import type { BridgeConf } from './config';
 
-export async function cmdStatus(ctx: Context<BridgeConf>): Promise<void> {
+export async function bridgeStatus(ctx: Context<BridgeConf>): Promise<void> {
   if (ctx.conf.ipMasq) {
     try {
       resolveBackend(ctx.conf.ipMasqBackend, 'ipMasqBackend');

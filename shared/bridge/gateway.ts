@@ -1,10 +1,10 @@
 // isGateway: the bridge (or its per-vlan gateway port) carries each subnet's gateway address and
 // the host forwards. Only the address of the matching family/subnet is touched.
 import ipaddr from 'ipaddr.js';
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import type { IPConfig } from '../../shared/cni/result';
-import { isNetlinkError, type Link, type Netlink } from '../../shared/netlink';
-import { enableForwarding } from '../../shared/sys/sysctl';
+import { CniError, ErrorCode } from '../cni/error';
+import type { IPConfig } from '../cni/result';
+import { isNetlinkError, type Link, type Netlink } from '../netlink';
+import { enableForwarding } from '../sys/sysctl';
 import { applyPortVlans } from './vlan';
 
 function sameSubnet(a: string, b: string): boolean {

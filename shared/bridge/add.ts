@@ -1,27 +1,27 @@
 // bridge ADD, in the reference's order; every step that creates something registers its undo,
 // so a failure anywhere leaves the host as it was (the bridge itself stays only if it pre-existed).
 import fs from 'node:fs';
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import { finishResult, type Interface, type Result } from '../../shared/cni/result';
-import type { Context } from '../../shared/cni/skel';
-import { masqAdd, masqDel, resolveBackend } from '../../shared/firewall';
-import { macspoofAdd, macspoofDel } from '../../shared/firewall/macspoof';
-import { allocateFor } from '../../shared/ipam/delegate';
-import { ensureBridge } from '../../shared/link/bridge';
-import { configureIface } from '../../shared/link/iface';
-import { randomVethName } from '../../shared/link/random-name';
-import { createVeth } from '../../shared/link/veth';
-import { Netlink, waitOperUp } from '../../shared/netlink';
-import { withNetnsFd } from '../../shared/netns/netns';
-import { openSandbox } from '../../shared/netns/sandbox';
-import { Rollback } from '../../shared/cni/rollback';
-import { disableAcceptRa } from '../../shared/sys/sysctl';
-import { trace } from '../../shared/cni/trace';
+import { CniError, ErrorCode } from '../cni/error';
+import { finishResult, type Interface, type Result } from '../cni/result';
+import type { Context } from '../cni/skel';
+import { masqAdd, masqDel, resolveBackend } from '../firewall';
+import { macspoofAdd, macspoofDel } from '../firewall/macspoof';
+import { allocateFor } from '../ipam/delegate';
+import { ensureBridge } from '../link/bridge';
+import { configureIface } from '../link/iface';
+import { randomVethName } from '../link/random-name';
+import { createVeth } from '../link/veth';
+import { Netlink, waitOperUp } from '../netlink';
+import { withNetnsFd } from '../netns/netns';
+import { openSandbox } from '../netns/sandbox';
+import { Rollback } from '../cni/rollback';
+import { disableAcceptRa } from '../sys/sysctl';
+import { trace } from '../cni/trace';
 import { containerMac, validateBridgeConf, type BridgeConf } from './config';
 import { enableForwardingFor, ensureGatewayAddrs, ensureVlanGatewayLink } from './gateway';
 import { applyPortVlans, usesVlans } from './vlan';
 
-export async function cmdAdd(ctx: Context<BridgeConf>): Promise<Result> {
+export async function bridgeAdd(ctx: Context<BridgeConf>): Promise<Result> {
   const c = ctx.conf;
   const { trunk } = validateBridgeConf(c);
   const mac = containerMac(c, ctx.cniArgs);

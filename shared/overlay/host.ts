@@ -1,14 +1,14 @@
 // The host-side network objects of one overlay: ensured at ADD, verified at CHECK, torn down only
 // when asked (removeWhenIdle). Peer entries and the firewall's peer set are reconciled at every
 // sync point (ADD, CHECK, GC): that is how a changed peer list reaches existing hosts.
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import { ensureBridge } from '../../shared/link/bridge';
-import type { Link, Netlink } from '../../shared/netlink';
-import { DeviceConflictError, ensureVxlanDevice } from '../../shared/overlay/device';
-import { currentEntries, describeEntries, diffEntries, isEmptyEntries, reconcileEntries } from '../../shared/overlay/entries';
-import { applyFirewall, removeFirewall } from '../../shared/overlay/firewall';
-import { disableAcceptRa, enableForwarding, forwardingEnabled, forwardingName } from '../../shared/sys/sysctl';
-import type { Plan } from '../../shared/overlay/plan';
+import { CniError, ErrorCode } from '../cni/error';
+import { ensureBridge } from '../link/bridge';
+import type { Link, Netlink } from '../netlink';
+import { DeviceConflictError, ensureVxlanDevice } from './device';
+import { currentEntries, describeEntries, diffEntries, isEmptyEntries, reconcileEntries } from './entries';
+import { applyFirewall, removeFirewall } from './firewall';
+import { disableAcceptRa, enableForwarding, forwardingEnabled, forwardingName } from '../sys/sysctl';
+import type { Plan } from './plan';
 
 export function ensureOverlay(nl: Netlink, plan: Plan): Link {
   const o = plan.overlay;

@@ -1,5 +1,5 @@
 // VLAN membership of a bridge port: access vlan (PVID + untagged) and/or tagged trunk ranges.
-import type { Netlink } from '../../shared/netlink';
+import type { Netlink } from '../netlink';
 import type { VlanRange } from './config';
 
 export interface PortVlans {

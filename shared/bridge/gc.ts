@@ -1,14 +1,14 @@
 // bridge GC: IPAM GC, then the masquerade and macspoofchk entries of attachments not in the valid list. Both run
 // even when one fails; the errors are reported together.
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import { toWire, type Attachment } from '../../shared/cni/owner';
-import type { Context } from '../../shared/cni/skel';
-import { masqGc, resolveBackend } from '../../shared/firewall';
-import { macspoofGc } from '../../shared/firewall/macspoof';
-import { delegateIpam } from '../../shared/ipam/delegate';
+import { CniError, ErrorCode } from '../cni/error';
+import { toWire, type Attachment } from '../cni/owner';
+import type { Context } from '../cni/skel';
+import { masqGc, resolveBackend } from '../firewall';
+import { macspoofGc } from '../firewall/macspoof';
+import { delegateIpam } from '../ipam/delegate';
 import type { BridgeConf } from './config';
 
-export async function cmdGc(ctx: Context<BridgeConf>, valid: Attachment[]): Promise<void> {
+export async function bridgeGc(ctx: Context<BridgeConf>, valid: Attachment[]): Promise<void> {
   const errors: string[] = [];
   if (ctx.conf.ipam?.type) await delegateIpam('GC', ctx, ctx.conf.ipam.type).catch((e) => errors.push((e as Error).message));
   if (ctx.conf.ipMasq) {
