@@ -4,7 +4,7 @@ import { log } from '../../shared/cni/log';
 import type { DNS, Result } from '../../shared/cni/result';
 import { chainedPrev, type Context } from '../../shared/cni/skel';
 import { hostUpstreams, publish, serverUser, withoutSelf, type ServerSettings } from '../../shared/dns';
-import { DEFAULT_RESOLV_CONF, configuredUpstreams, domainOf, type DnsnameConf } from './config';
+import { DEFAULT_RESOLV_CONF, configuredUpstreams, domainOf, type DnsnameConf } from '../../shared/conf/dnsname';
 import { containerNames } from './container-names';
 import { attachmentOf, dnsmasqBinary, filesOf } from './network';
 import { addressing } from './prev-result';

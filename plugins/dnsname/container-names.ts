@@ -6,7 +6,7 @@
 import { containerArgs } from '../../shared/cni/args';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { labelProblem, sameName } from '../../shared/dns';
-import type { DnsnameConf } from './config';
+import type { DnsnameConf } from '../../shared/conf/dnsname';
 
 export interface ContainerNames {
   name?: string;

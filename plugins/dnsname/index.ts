@@ -6,7 +6,7 @@ import { runPlugin, type Plugin } from '../../shared/cni/skel';
 import { prune, unpublish } from '../../shared/dns';
 import { cmdAdd } from './add';
 import { cmdCheck } from './check';
-import { dnsnameConfSchema, type DnsnameConf } from './config';
+import { dnsnameConfSchema, type DnsnameConf } from '../../shared/conf/dnsname';
 import { attachmentOf, dnsmasqBinary, filesOf } from './network';
 
 export const dnsname: Plugin<DnsnameConf> = {

@@ -4,7 +4,7 @@ import type { Attachment } from '../../shared/cni/owner';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Context } from '../../shared/cni/skel';
 import { findDnsmasq, networkFiles, stateBase, type NetworkFiles } from '../../shared/dns';
-import type { DnsnameConf } from './config';
+import type { DnsnameConf } from '../../shared/conf/dnsname';
 
 export const filesOf = (ctx: Context<DnsnameConf>): NetworkFiles => networkFiles(stateBase(ctx.conf.stateDir), ctx.conf.name);
 export const attachmentOf = (ctx: Context<DnsnameConf>): Attachment => ({ containerId: ctx.env.containerId, ifname: ctx.env.ifname });

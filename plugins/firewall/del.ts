@@ -2,7 +2,7 @@
 // entries are found by their owner, not by prevResult's addresses: a stale DEL whose addresses
 // now belong to another container removes nothing of that container's.
 import { forwardDel } from '../../shared/firewall';
-import { settingsOf } from './config';
+import { settingsOf } from '../../shared/conf/firewall';
 import { backendFor, ownerOf, resultIps, type Ctx } from './targets';
 
 export function cmdDel(ctx: Ctx): void {

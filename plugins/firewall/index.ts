@@ -7,7 +7,7 @@ import { runPlugin, type Plugin } from '../../shared/cni/skel';
 import { backendStatus } from '../../shared/firewall';
 import { cmdAdd } from './add';
 import { cmdCheck } from './check';
-import { firewallConfSchema, type FirewallConf } from './config';
+import { firewallConfSchema, type FirewallConf } from '../../shared/conf/firewall';
 import { cmdDel } from './del';
 import { cmdGc } from './gc';
 import { backendFor } from './targets';

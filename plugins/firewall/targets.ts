@@ -6,7 +6,7 @@ import type { Owner } from '../../shared/cni/owner';
 import type { Result } from '../../shared/cni/result';
 import type { Context } from '../../shared/cni/skel';
 import { forwardFamilies, resolveForwardBackend, type Backend, type ForwardTarget } from '../../shared/firewall';
-import { settingsOf, type FirewallConf } from './config';
+import { settingsOf, type FirewallConf } from '../../shared/conf/firewall';
 
 export type Ctx = Context<FirewallConf>;
 

@@ -11,7 +11,7 @@ import { withNetnsFd } from '../../shared/netns/netns';
 import { openSandbox } from '../../shared/netns/sandbox';
 import { Rollback } from '../../shared/cni/rollback';
 import { enableNdiscNotify } from '../../shared/sys/sysctl';
-import { containerMac, validateMacvlanConf, type MacvlanConf } from './config';
+import { containerMac, validateMacvlanConf, type MacvlanConf } from '../../shared/conf/macvlan';
 import { createMacvlan } from './link';
 import { checkMtu, findMaster } from './master';
 

@@ -4,7 +4,7 @@ import type { Context } from '../../shared/cni/skel';
 import { delegateIpam } from '../../shared/ipam/delegate';
 import { Netlink } from '../../shared/netlink';
 import { inSandbox } from '../../shared/netns/sandbox';
-import type { MacvlanConf } from './config';
+import type { MacvlanConf } from '../../shared/conf/macvlan';
 import { findMaster } from './master';
 
 const fail = (msg: string): never => {

@@ -4,7 +4,7 @@ import type { Context } from '../../shared/cni/skel';
 import { delegateIpam } from '../../shared/ipam/delegate';
 import { Netlink } from '../../shared/netlink';
 import { inSandboxIfPresent } from '../../shared/netns/sandbox';
-import type { MacvlanConf } from './config';
+import type { MacvlanConf } from '../../shared/conf/macvlan';
 
 export async function cmdDel(ctx: Context<MacvlanConf>): Promise<void> {
   inSandboxIfPresent(ctx.env.netns, () => {

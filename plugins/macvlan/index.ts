@@ -4,7 +4,7 @@ import { runPlugin, type Plugin } from '../../shared/cni/skel';
 import { delegateIpam } from '../../shared/ipam/delegate';
 import { cmdAdd } from './add';
 import { cmdCheck } from './check';
-import { macvlanSchema, type MacvlanConf } from './config';
+import { macvlanSchema, type MacvlanConf } from '../../shared/conf/macvlan';
 import { cmdDel } from './del';
 import { cmdStatus } from './status';
 

@@ -5,7 +5,7 @@
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { randomVethName } from '../../shared/link/random-name';
 import { isNetlinkError, type Link, type LinkAddOptions, type Netlink } from '../../shared/netlink';
-import type { MacvlanMode } from './config';
+import type { MacvlanMode } from '../../shared/conf/macvlan';
 
 export interface MacvlanOptions {
   ifname: string;

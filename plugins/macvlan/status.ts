@@ -3,7 +3,7 @@ import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Context } from '../../shared/cni/skel';
 import { delegateIpam } from '../../shared/ipam/delegate';
 import { Netlink } from '../../shared/netlink';
-import type { MacvlanConf } from './config';
+import type { MacvlanConf } from '../../shared/conf/macvlan';
 import { findMaster } from './master';
 
 export async function cmdStatus(ctx: Context<MacvlanConf>): Promise<void> {

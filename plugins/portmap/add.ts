@@ -2,7 +2,7 @@
 import type { Result } from '../../shared/cni/result';
 import { chainedPrev } from '../../shared/cni/skel';
 import { portmapAdd } from '../../shared/firewall';
-import { settingsOf } from './config';
+import { settingsOf } from '../../shared/conf/portmap';
 import { targetOf, type Ctx } from './target';
 
 export function cmdAdd(ctx: Ctx): Result {

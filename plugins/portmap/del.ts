@@ -3,7 +3,7 @@
 // look-up.
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { portmapDel } from '../../shared/firewall';
-import { settingsOf } from './config';
+import { settingsOf } from '../../shared/conf/portmap';
 import { targetOf, type Ctx } from './target';
 
 export function cmdDel(ctx: Ctx): void {

@@ -5,7 +5,7 @@ import { runPlugin, type Plugin } from '../../shared/cni/skel';
 import { backendStatus, portmapGc } from '../../shared/firewall';
 import { cmdAdd } from './add';
 import { cmdCheck } from './check';
-import { portmapConfSchema, settingsOf, type PortmapConf } from './config';
+import { portmapConfSchema, settingsOf, type PortmapConf } from '../../shared/conf/portmap';
 import { cmdDel } from './del';
 
 export const portmap: Plugin<PortmapConf> = {

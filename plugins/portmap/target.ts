@@ -4,7 +4,7 @@ import type { Result } from '../../shared/cni/result';
 import type { Context } from '../../shared/cni/skel';
 import type { PortmapTarget } from '../../shared/firewall';
 import { containerAddrs } from './addresses';
-import { settingsOf, type PortmapConf } from './config';
+import { settingsOf, type PortmapConf } from '../../shared/conf/portmap';
 import { parsePortMappings, resolveForwards } from './mappings';
 
 export type Ctx = Context<PortmapConf>;

@@ -6,11 +6,11 @@ import type { Result } from '../../shared/cni/result';
 import { chainedPrev, type Context } from '../../shared/cni/skel';
 import { Netlink, type Link } from '../../shared/netlink';
 import { inSandbox } from '../../shared/netns/sandbox';
-import { effectiveTuning, touchesLink, type LinkSettings, type TuningConf } from './config';
+import { effectiveTuning, touchesLink, type LinkSettings, type TuningConf } from '../../shared/conf/tuning';
 import { applySettings, currentSettings } from './link-settings';
 import { STATE_LOCK, readState, removeState, writeState, type SavedState } from './saved-state';
 import { withHostLock } from '../../shared/sys/host-lock';
-import { checkAllowlist, readAllowlist, type SysctlSetting } from './sysctl-key';
+import { checkAllowlist, readAllowlist, type SysctlSetting } from '../../shared/conf/tuning-sysctl';
 import { readSysctl, writeSysctl } from './sysctl-io';
 
 /** A second ADD without DEL must not take already-tuned values for the originals. */

@@ -3,9 +3,9 @@ import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Context } from '../../shared/cni/skel';
 import { Netlink } from '../../shared/netlink';
 import { inSandbox } from '../../shared/netns/sandbox';
-import { effectiveTuning, touchesLink, type TuningConf } from './config';
+import { effectiveTuning, touchesLink, type TuningConf } from '../../shared/conf/tuning';
 import { currentSettings, differences } from './link-settings';
-import { sameSysctlValue } from './sysctl-key';
+import { sameSysctlValue } from '../../shared/conf/tuning-sysctl';
 import { readSysctl } from './sysctl-io';
 
 export function cmdCheck(ctx: Context<TuningConf>): void {

@@ -5,11 +5,11 @@ import { log } from '../../shared/cni/log';
 import type { Context } from '../../shared/cni/skel';
 import { Netlink } from '../../shared/netlink';
 import { inSandboxIfPresent } from '../../shared/netns/sandbox';
-import type { LinkSettings, TuningConf } from './config';
+import type { LinkSettings, TuningConf } from '../../shared/conf/tuning';
 import { applySettings } from './link-settings';
 import { STATE_LOCK, readState, removeState } from './saved-state';
 import { withHostLock } from '../../shared/sys/host-lock';
-import { sysctlPath } from './sysctl-key';
+import { sysctlPath } from '../../shared/conf/tuning-sysctl';
 import { writeSysctl } from './sysctl-io';
 
 export function cmdDel(ctx: Context<TuningConf>): void {

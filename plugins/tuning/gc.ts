@@ -3,7 +3,7 @@
 import type { Attachment } from '../../shared/cni/owner';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Context } from '../../shared/cni/skel';
-import type { TuningConf } from './config';
+import type { TuningConf } from '../../shared/conf/tuning';
 import { gcStates, STATE_LOCK } from './saved-state';
 import { withHostLock } from '../../shared/sys/host-lock';
 

@@ -3,7 +3,7 @@
 import { runPlugin, type Plugin } from '../../shared/cni/skel';
 import { cmdAdd } from './add';
 import { cmdCheck } from './check';
-import { tuningSchema, type TuningConf } from './config';
+import { tuningSchema, type TuningConf } from '../../shared/conf/tuning';
 import { cmdDel } from './del';
 import { cmdGc } from './gc';
 import { cmdStatus } from './status';

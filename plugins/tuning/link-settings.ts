@@ -2,7 +2,7 @@
 // container netns with a socket opened there.
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { Netlink, isNetlinkError, nl as k, type Link } from '../../shared/netlink';
-import type { LinkSettings } from './config';
+import type { LinkSettings } from '../../shared/conf/tuning';
 
 /** The current values of exactly the fields `wanted` names. */
 export function currentSettings(link: Link, wanted: LinkSettings): LinkSettings {

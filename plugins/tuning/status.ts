@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Context } from '../../shared/cni/skel';
-import type { TuningConf } from './config';
-import { ALLOWLIST_FILE, checkAllowlist, readAllowlist, sysctlSettings } from './sysctl-key';
+import type { TuningConf } from '../../shared/conf/tuning';
+import { ALLOWLIST_FILE, checkAllowlist, readAllowlist, sysctlSettings } from '../../shared/conf/tuning-sysctl';
 
 const unavailable = (msg: string, details?: string): CniError => new CniError(ErrorCode.NotAvailable, msg, details);
 const why = (e: unknown): string => (e instanceof CniError ? `${e.msg}${e.details ? `: ${e.details}` : ''}` : ((e as NodeJS.ErrnoException).code ?? (e as Error).message));

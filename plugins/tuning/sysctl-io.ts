@@ -2,7 +2,7 @@
 // container netns: /proc/sys/net shows the netns of the thread that opens the file.
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import { sysctlGet, sysctlSet } from '../../shared/sys/sysctl';
-import type { SysctlSetting } from './sysctl-key';
+import type { SysctlSetting } from '../../shared/conf/tuning-sysctl';
 
 const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
 

@@ -4,11 +4,11 @@
 import { CniError } from '../../../shared/cni/error';
 import { parseConfig } from '../../../shared/cni/netconf';
 import { bridgeSchema, validateBridgeConf } from '../../../shared/bridge/config';
-import { dnsnameConfSchema, domainOf } from '../../dnsname/config';
-import { firewallConfSchema, settingsOf } from '../../firewall/config';
-import { macvlanSchema, validateMacvlanConf } from '../../macvlan/config';
-import { portmapConfSchema } from '../../portmap/config';
-import { tuningSchema } from '../../tuning/config';
+import { dnsnameConfSchema, domainOf } from '../../../shared/conf/dnsname';
+import { firewallConfSchema, settingsOf } from '../../../shared/conf/firewall';
+import { macvlanSchema, validateMacvlanConf } from '../../../shared/conf/macvlan';
+import { portmapConfSchema } from '../../../shared/conf/portmap';
+import { tuningSchema } from '../../../shared/conf/tuning';
 import { validateVxlanConf, vxlanSchema } from '../../../shared/overlay/config';
 import { CliError } from '../cli-io';
 

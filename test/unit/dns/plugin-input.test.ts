@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../../shared/cni/error';
 import type { Result } from '../../../shared/cni/result';
-import { configuredUpstreams, dnsnameConfSchema, domainOf, type DnsnameConf } from '../../../plugins/dnsname/config';
+import { configuredUpstreams, dnsnameConfSchema, domainOf, type DnsnameConf } from '../../../shared/conf/dnsname';
 import { containerNames } from '../../../plugins/dnsname/container-names';
 import { addressing, containerIps, gateways } from '../../../plugins/dnsname/prev-result';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CniError } from '../../../shared/cni/error';
 import { masqElements } from '../../../shared/firewall/nft/portmap-rules';
 import { containerAddrs } from '../../../plugins/portmap/addresses';
-import { conditionsDialect, settingsOf } from '../../../plugins/portmap/config';
+import { conditionsDialect, settingsOf } from '../../../shared/conf/portmap';
 import { parsePortMappings, resolveForwards } from '../../../plugins/portmap/mappings';
 
 const code = (fn: () => unknown): number | undefined => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../../shared/cni/error';
 import { parseConfig } from '../../../shared/cni/netconf';
-import { effectiveTuning, tuningSchema } from '../../../plugins/tuning/config';
+import { effectiveTuning, tuningSchema } from '../../../shared/conf/tuning';
 
 const conf = (extra: Record<string, unknown> = {}) => parseConfig(tuningSchema, { cniVersion: '1.1.0', name: 'n', type: 'tuning', ...extra });
 const args = (s: string) => new Map(s.split(';').filter(Boolean).map((kv) => kv.split('=') as [string, string]));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CniError, ErrorCode } from '../../../shared/cni/error';
 import type { Context } from '../../../shared/cni/skel';
-import { tuningSchema, type TuningConf } from '../../../plugins/tuning/config';
+import { tuningSchema, type TuningConf } from '../../../shared/conf/tuning';
 import { cmdStatus } from '../../../plugins/tuning/status';
 
 let root: string;

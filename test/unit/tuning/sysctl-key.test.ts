@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../../shared/cni/error';
-import { checkAllowlist, parseAllowlist, sameSysctlValue, sysctlPath, sysctlSettings } from '../../../plugins/tuning/sysctl-key';
+import { checkAllowlist, parseAllowlist, sameSysctlValue, sysctlPath, sysctlSettings } from '../../../shared/conf/tuning-sysctl';
 
 const codeOf = (fn: () => unknown): number | undefined => {
   try {

@@ -1,10 +1,10 @@
 // macvlan configuration: the reference plugin's keys and defaults, validated with field names.
 import { z } from 'zod';
-import { macArg } from '../../shared/cni/args';
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import { interfaceNameProblem } from '../../shared/cni/names';
-import { macSchema as mac } from '../../shared/cni/mac';
-import { netConfSchema } from '../../shared/cni/netconf';
+import { macArg } from '../cni/args';
+import { CniError, ErrorCode } from '../cni/error';
+import { interfaceNameProblem } from '../cni/names';
+import { macSchema as mac } from '../cni/mac';
+import { netConfSchema } from '../cni/netconf';
 
 
 export const MODES = ['bridge', 'private', 'vepa', 'passthru'] as const;

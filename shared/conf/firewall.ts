@@ -1,9 +1,9 @@
 // firewall's config keys (the reference's names and defaults) and their validation. `firewalld`
 // is a reference backend we do not have: asking for it is refused rather than silently ignored.
 import { z } from 'zod';
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import { netConfSchema } from '../../shared/cni/netconf';
-import { DEFAULT_ADMIN_CHAIN, INGRESS_POLICIES, type IngressPolicy } from '../../shared/firewall';
+import { CniError, ErrorCode } from '../cni/error';
+import { netConfSchema } from '../cni/netconf';
+import { DEFAULT_ADMIN_CHAIN, INGRESS_POLICIES, type IngressPolicy } from '../firewall';
 
 export const firewallConfSchema = netConfSchema
   .extend({

@@ -1,8 +1,8 @@
 // portmap's config keys (the reference's, same defaults) and the choice of firewall backend.
 import { z } from 'zod';
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import { netConfSchema } from '../../shared/cni/netconf';
-import { detectBackend, resolveBackend, type Backend } from '../../shared/firewall';
+import { CniError, ErrorCode } from '../cni/error';
+import { netConfSchema } from '../cni/netconf';
+import { detectBackend, resolveBackend, type Backend } from '../firewall';
 
 export const portmapConfSchema = netConfSchema
   .extend({

@@ -2,10 +2,10 @@
 // allmulti, dataDir), the `mac` capability, args.cni overrides and CNI_ARGS MAC=.
 import path from 'node:path';
 import { z } from 'zod';
-import { macArg } from '../../shared/cni/args';
-import { macSchema as mac } from '../../shared/cni/mac';
-import { netConfSchema } from '../../shared/cni/netconf';
-import { sysctlSettings, type SysctlSetting } from './sysctl-key';
+import { macArg } from '../cni/args';
+import { macSchema as mac } from '../cni/mac';
+import { netConfSchema } from '../cni/netconf';
+import { sysctlSettings, type SysctlSetting } from './tuning-sysctl';
 
 // The reference reads a map of strings; numbers are accepted too since users write 1 for "1".
 const sysctlMap = z.record(z.union([z.string(), z.number()]).transform(String));

@@ -2,9 +2,9 @@
 // "capabilities":{"aliases":true}}; the other keys are ours, all optional.
 import path from 'node:path';
 import { z } from 'zod';
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import { netConfSchema } from '../../shared/cni/netconf';
-import { domainProblem, upstreamProblem } from '../../shared/dns';
+import { CniError, ErrorCode } from '../cni/error';
+import { netConfSchema } from '../cni/netconf';
+import { domainProblem, upstreamProblem } from '../dns';
 
 export const DEFAULT_DOMAIN = 'dns.podman';
 export const DEFAULT_RESOLV_CONF = '/etc/resolv.conf';

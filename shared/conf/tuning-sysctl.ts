@@ -1,8 +1,8 @@
 // Container sysctl keys as users write them ("net.ipv4.conf.eth0.arp_notify" or
 // "net/ipv4/conf/eth0.100/arp_notify") turned into a path under /proc/sys/net. Only the network
 // subtree is namespaced, so anything else would change the whole host: refused up front.
-import { CniError, ErrorCode } from '../../shared/cni/error';
-import { readTextIfExists } from '../../shared/sys/files';
+import { CniError, ErrorCode } from '../cni/error';
+import { readTextIfExists } from '../sys/files';
 
 export interface SysctlSetting {
   /** The key as written in the config (error messages name it). */
