@@ -10,7 +10,9 @@ import { parsePortMappings, resolveForwards } from './mappings';
 export type Ctx = Context<PortmapConf>;
 
 export function targetOf(ctx: Ctx, prev: Result): PortmapTarget {
-  const s = settingsOf(ctx.conf);
+  // The backend picks which implementation runs (the caller passes it); the rules take the rest.
+  const { backend: _backend, ...settings } = settingsOf(ctx.conf);
+  void _backend;
   const addrs = containerAddrs(prev, ctx.env.ifname);
   return {
     network: ctx.conf.name,
@@ -18,11 +20,6 @@ export function targetOf(ctx: Ctx, prev: Result): PortmapTarget {
     ifname: ctx.env.ifname,
     forwards: resolveForwards(parsePortMappings(ctx.conf.runtimeConfig?.portMappings), addrs),
     addrs,
-    snat: s.snat,
-    masqAll: s.masqAll,
-    markMasqBit: s.markMasqBit,
-    externalSetMarkChain: s.externalSetMarkChain,
-    conditionsV4: s.conditionsV4,
-    conditionsV6: s.conditionsV6,
+    ...settings,
   };
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { CniError, ErrorCode } from '../cni/error';
 import { netConfSchema } from '../cni/netconf';
-import { detectBackend, resolveBackend, type Backend } from '../firewall';
+import { detectBackend, resolveBackend, type Backend, type PortmapSettings } from '../firewall';
 
 export const portmapConfSchema = netConfSchema
   .extend({
@@ -20,14 +20,9 @@ export type PortmapConf = z.infer<typeof portmapConfSchema>;
 
 export const DEFAULT_MARK_BIT = 13;
 
-export interface Settings {
+/** The config resolved: which firewall backend, and the settings its rules take. */
+export interface Settings extends PortmapSettings {
   backend: Backend;
-  snat: boolean;
-  masqAll: boolean;
-  markMasqBit: number;
-  externalSetMarkChain?: string;
-  conditionsV4?: string[];
-  conditionsV6?: string[];
 }
 
 /** The reference rule: a first token starting with '-' or '!' is iptables syntax, else nft. */

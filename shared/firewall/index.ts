@@ -18,7 +18,7 @@ import { enableRouteLocalnet } from './route-localnet';
 
 export { BACKENDS, backendStatus, detectBackend, resolveBackend, type Backend } from './backend';
 export type { MasqRemoval, MasqTarget } from './masq-types';
-export type { ContainerAddr, PortForward, PortmapRemoval, PortmapTarget, Protocol } from './portmap-types';
+export type { ContainerAddr, PortForward, PortmapRemoval, PortmapSettings, PortmapTarget, Protocol } from './portmap-types';
 export { PROTOCOLS } from './portmap-types';
 
 const impl = (b: Backend): FirewallBackend => (b === 'nftables' ? nftables : iptables);

@@ -25,9 +25,8 @@ export interface ContainerAddr {
   subnet: string;
 }
 
-export interface PortmapTarget extends Owner {
-  forwards: PortForward[];
-  addrs: ContainerAddr[];
+/** The config's rule settings, defaults applied (shared/conf/portmap.ts settingsOf). */
+export interface PortmapSettings {
   /** Masquerade hairpin, same-subnet and localhost-originated connections. */
   snat: boolean;
   /** Masquerade every source instead (reference masqAll). */
@@ -41,14 +40,16 @@ export interface PortmapTarget extends Owner {
   conditionsV6?: string[];
 }
 
+export interface PortmapTarget extends Owner, PortmapSettings {
+  forwards: PortForward[];
+  addrs: ContainerAddr[];
+}
+
 /** For DEL: forwards/addrs when known (fast path), otherwise found by owner. */
-export interface PortmapRemoval extends Owner {
+export interface PortmapRemoval extends Owner, Partial<Pick<PortmapSettings, 'snat' | 'masqAll'>> {
   forwards?: PortForward[];
   addrs?: ContainerAddr[];
   families?: Family[];
-  /** The config's snat/masqAll, to name the masquerade elements ADD made. */
-  snat?: boolean;
-  masqAll?: boolean;
 }
 
 export const describeForward = (f: PortForward): string =>
