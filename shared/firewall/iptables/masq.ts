@@ -8,7 +8,8 @@ import type { Attachment } from '../../cni/owner';
 import type { MasqRemoval, MasqTarget } from '../masq-types';
 import { masqChainName } from '../names';
 import { commentArg, iptablesRestore, iptablesSave } from './run';
-import { jumpTarget, optionValue, parseSave, type SavedTable } from './save';
+import { gcAttachmentChains, removeAttachmentChain, type AttachmentChains } from './attachment-chain';
+import { jumpTarget, optionValue, parseSave } from './save';
 
 const MULTICAST: Record<Family, string> = { 4: '224.0.0.0/4', 6: 'ff00::/8' };
 const hostPrefix = (f: Family): number => (f === 4 ? 32 : 128);
@@ -24,12 +25,12 @@ function byFamily(ips: string[]): Map<Family, Cidr[]> {
   return m;
 }
 
-/** Lines removing our POSTROUTING jumps and chain, as found in a saved table. */
-function teardownLines(saved: SavedTable, chain: string): string[] {
-  const lines = saved.rules.filter((r) => r.chain === 'POSTROUTING' && jumpTarget(r) === chain).map((r) => `-D POSTROUTING ${r.spec}`);
-  if (saved.chains.has(chain)) lines.push(`-F ${chain}`, `-X ${chain}`);
-  return lines;
-}
+const MASQ_CHAINS: AttachmentChains = {
+  parent: 'POSTROUTING',
+  candidate: (chain) => chain.startsWith('CNI-') && chain.length === 28,
+  comment: /^name: "(.*)" id: "(.*)"$/,
+  name: masqChainName,
+};
 
 export function iptMasqAdd(t: MasqTarget): void {
   const chain = masqChainName(t.network, t.containerId);
@@ -49,11 +50,8 @@ export function iptMasqAdd(t: MasqTarget): void {
   }
 }
 
-/** Works without addresses: the chain name comes from (network, containerId). */
 export function iptMasqDel(t: MasqRemoval): void {
-  const chain = masqChainName(t.network, t.containerId);
-  const families: Family[] = t.ips?.length ? [...byFamily(t.ips).keys()] : [4, 6];
-  for (const f of families) iptablesRestore(f, teardownLines(parseSave(iptablesSave(f)), chain));
+  removeAttachmentChain(MASQ_CHAINS, t.network, t.containerId, t.ips?.length ? [...byFamily(t.ips).keys()] : [4, 6]);
 }
 
 export function iptMasqCheck(t: MasqTarget): void {
@@ -71,18 +69,6 @@ export function iptMasqCheck(t: MasqTarget): void {
   }
 }
 
-/** Removes the chains of this network whose container id is not among the valid ones. */
 export function iptMasqGc(network: string, valid: readonly Attachment[]): void {
-  const keep = new Set(valid.map((v) => v.containerId));
-  for (const f of [4, 6] as const) {
-    const saved = parseSave(iptablesSave(f));
-    const stale = new Set<string>();
-    for (const r of saved.rules) {
-      const chain = jumpTarget(r);
-      if (r.chain !== 'POSTROUTING' || !chain?.startsWith('CNI-') || chain.length !== 28) continue;
-      const m = /^name: "(.*)" id: "(.*)"$/.exec(optionValue(r.args, '--comment') ?? '');
-      if (m && m[1] === network && !keep.has(m[2]!) && chain === masqChainName(network, m[2]!)) stale.add(chain);
-    }
-    iptablesRestore(f, [...stale].flatMap((c) => teardownLines(saved, c)));
-  }
+  gcAttachmentChains(MASQ_CHAINS, network, valid);
 }

@@ -12,6 +12,7 @@ import type { Attachment } from '../../cni/owner';
 import { dnatChainName } from '../names';
 import { describeForward, PROTOCOLS, type PortForward, type PortmapRemoval, type PortmapTarget } from '../portmap-types';
 import { commentArg, iptablesRestore, iptablesSave, quoteArg } from './run';
+import { gcAttachmentChains, removeAttachmentChain, type AttachmentChains } from './attachment-chain';
 import { jumpTarget, optionValue, parseSave, type SavedTable } from './save';
 
 const HOSTPORT_DNAT = 'CNI-HOSTPORT-DNAT';
@@ -38,6 +39,7 @@ function forwardsByFamily(fs: PortForward[]): Map<Family, PortForward[]> {
 }
 
 const COMMENT_RE = /^dnat name: "(.*)" id: "(.*)"$/;
+const DNAT_CHAINS: AttachmentChains = { parent: HOSTPORT_DNAT, candidate: (chain) => chain.startsWith('CNI-DN-'), comment: COMMENT_RE, name: dnatChainName };
 
 /** The container id each CNI-DN-* chain belongs to, from the comment of its entry rule. */
 function chainContainers(saved: SavedTable): Map<string, string> {
@@ -45,7 +47,7 @@ function chainContainers(saved: SavedTable): Map<string, string> {
   for (const r of saved.rules) {
     const chain = jumpTarget(r);
     const m = COMMENT_RE.exec(optionValue(r.args, '--comment') ?? '');
-    if (r.chain === HOSTPORT_DNAT && chain?.startsWith('CNI-DN-') && m) out.set(chain, m[2]!);
+    if (r.chain === DNAT_CHAINS.parent && chain && DNAT_CHAINS.candidate(chain) && m) out.set(chain, m[2]!);
   }
   return out;
 }
@@ -119,12 +121,6 @@ function containerLines(t: PortmapTarget, family: Family, fwd: PortForward[]): s
   return lines;
 }
 
-function teardownLines(saved: SavedTable, chain: string): string[] {
-  const lines = saved.rules.filter((r) => r.chain === HOSTPORT_DNAT && jumpTarget(r) === chain).map((r) => `-D ${HOSTPORT_DNAT} ${r.spec}`);
-  if (saved.chains.has(chain)) lines.push(`-F ${chain}`, `-X ${chain}`);
-  return lines;
-}
-
 export function iptPortmapAdd(t: PortmapTarget): void {
   const chain = dnatChainName(t.network, t.containerId);
   const plan: [Family, string[]][] = [];
@@ -142,9 +138,7 @@ export function iptPortmapAdd(t: PortmapTarget): void {
 }
 
 export function iptPortmapDel(t: PortmapRemoval): void {
-  const chain = dnatChainName(t.network, t.containerId);
-  const families: Family[] = t.families?.length ? t.families : [4, 6];
-  for (const f of families) iptablesRestore(f, teardownLines(parseSave(iptablesSave(f)), chain));
+  removeAttachmentChain(DNAT_CHAINS, t.network, t.containerId, t.families?.length ? t.families : [4, 6]);
 }
 
 export function iptPortmapCheck(t: PortmapTarget): void {
@@ -163,16 +157,5 @@ export function iptPortmapCheck(t: PortmapTarget): void {
 }
 
 export function iptPortmapGc(network: string, valid: readonly Attachment[]): void {
-  const keep = new Set(valid.map((v) => v.containerId));
-  for (const f of [4, 6] as const) {
-    const saved = parseSave(iptablesSave(f));
-    const stale = new Set<string>();
-    for (const r of saved.rules) {
-      const chain = jumpTarget(r);
-      if (r.chain !== HOSTPORT_DNAT || !chain?.startsWith('CNI-DN-')) continue;
-      const m = COMMENT_RE.exec(optionValue(r.args, '--comment') ?? '');
-      if (m && m[1] === network && !keep.has(m[2]!) && chain === dnatChainName(network, m[2]!)) stale.add(chain);
-    }
-    iptablesRestore(f, [...stale].flatMap((c) => teardownLines(saved, c)));
-  }
+  gcAttachmentChains(DNAT_CHAINS, network, valid);
 }

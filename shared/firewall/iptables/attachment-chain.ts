@@ -1,0 +1,47 @@
+// One nat chain per attachment, reached by jumps from a parent chain whose comment names the
+// network and the container: masquerade (POSTROUTING → CNI-<hash>) and portmap
+// (CNI-HOSTPORT-DNAT → CNI-DN-<hash>). DEL and GC take it down the same way: the parent's jumps
+// to it first, then the chain.
+import type { Attachment } from '../../cni/owner';
+import type { Family } from '../addr';
+import { iptablesRestore, iptablesSave } from './run';
+import { jumpTarget, optionValue, parseSave, type SavedTable } from './save';
+
+export interface AttachmentChains {
+  /** The chain holding the jumps. */
+  parent: string;
+  /** A cheap test of a jump target, before its comment is read. */
+  candidate: (chain: string) => boolean;
+  /** The jump's comment: group 1 the network, group 2 the container id. */
+  comment: RegExp;
+  name: (network: string, containerId: string) => string;
+}
+
+/** Lines removing the parent's jumps to `chain` and the chain itself, as found in a saved table. */
+export function teardownLines(k: AttachmentChains, saved: SavedTable, chain: string): string[] {
+  const lines = saved.rules.filter((r) => r.chain === k.parent && jumpTarget(r) === chain).map((r) => `-D ${k.parent} ${r.spec}`);
+  if (saved.chains.has(chain)) lines.push(`-F ${chain}`, `-X ${chain}`);
+  return lines;
+}
+
+/** Works without addresses: the chain name comes from (network, containerId). */
+export function removeAttachmentChain(k: AttachmentChains, network: string, containerId: string, families: readonly Family[]): void {
+  const chain = k.name(network, containerId);
+  for (const f of families) iptablesRestore(f, teardownLines(k, parseSave(iptablesSave(f)), chain));
+}
+
+/** Removes the chains of this network whose container id is not among the valid ones. */
+export function gcAttachmentChains(k: AttachmentChains, network: string, valid: readonly Attachment[]): void {
+  const keep = new Set(valid.map((v) => v.containerId));
+  for (const f of [4, 6] as const) {
+    const saved = parseSave(iptablesSave(f));
+    const stale = new Set<string>();
+    for (const r of saved.rules) {
+      const chain = jumpTarget(r);
+      if (r.chain !== k.parent || !chain || !k.candidate(chain)) continue;
+      const m = k.comment.exec(optionValue(r.args, '--comment') ?? '');
+      if (m && m[1] === network && !keep.has(m[2]!) && chain === k.name(network, m[2]!)) stale.add(chain);
+    }
+    iptablesRestore(f, [...stale].flatMap((c) => teardownLines(k, saved, c)));
+  }
+}
