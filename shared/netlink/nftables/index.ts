@@ -9,7 +9,7 @@
 import { NetlinkSocket } from '../socket';
 import { decodeAttrs } from '../codec';
 import { NetlinkError } from '../error';
-import { withNetns } from '../../netns/netns';
+import { withSocketIn } from '../../netns/netns';
 import { batchMessages, type NftOp } from './batch';
 import { genAttrs, nfgen } from './codec';
 import { NETLINK_NETFILTER, NFT_MSG, nftType } from './constants';
@@ -104,14 +104,7 @@ export class Nftables {
 
 /** Opens a socket inside the netns, runs fn there (synchronously), and closes the socket. */
 export function withNftablesIn<T>(netnsPath: string, fn: (nft: Nftables) => T): T {
-  return withNetns(netnsPath, () => {
-    const n = Nftables.open();
-    try {
-      return fn(n);
-    } finally {
-      n.close();
-    }
-  });
+  return withSocketIn(netnsPath, () => Nftables.open(), fn);
 }
 
 export const isNftMissing = (e: unknown, blame?: 'table' | 'set' | 'element'): e is NftMissingError =>
