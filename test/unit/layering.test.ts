@@ -4,16 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { repoRoot, tsSources } from '../helpers/sources';
 
-const root = path.resolve(__dirname, '..', '..');
-
-function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return sources(p);
-    return e.name.endsWith('.ts') ? [p] : [];
-  });
-}
+const root = repoRoot;
 
 /** Module specifiers of static imports and re-exports, type-only ones included, and of import()/require(). */
 function specifiers(text: string): string[] {
@@ -56,7 +49,7 @@ describe('no role imports another role’s folder, shared/ imports none', () => 
   });
 
   it('holds for plugins/ and shared/', () => {
-    const files = [...sources(path.join(root, 'plugins')), ...sources(path.join(root, 'shared'))];
+    const files = [...tsSources(path.join(root, 'plugins')), ...tsSources(path.join(root, 'shared'))];
     expect(files.length).toBeGreaterThan(20);
     const bad = files.flatMap((f) => {
       const rel = path.relative(root, f).split(path.sep).join('/');

@@ -6,18 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { repoRoot, tsSources } from '../helpers/sources';
 
-const root = path.resolve(__dirname, '..', '..');
+const root = repoRoot;
 
-function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return sources(p);
-    return e.name.endsWith('.ts') ? [p] : [];
-  });
-}
-
-const files = [...sources(path.join(root, 'shared')), ...sources(path.join(root, 'plugins'))];
+const files = [...tsSources(path.join(root, 'shared')), ...tsSources(path.join(root, 'plugins'))];
 
 describe('snapshot safety of module initialisation', () => {
   it('finds the sources', () => {
