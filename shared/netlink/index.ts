@@ -2,7 +2,7 @@
 // synchronous: callers may be inside setns on the main thread, and setns moves only that
 // thread, so nothing may wait for the event loop or the thread pool in between.
 import { sleepSync } from '../sys/sleep';
-import { withSocketIn } from '../netns/netns';
+import { withNetns } from '../netns/netns';
 import * as addr from './addr';
 import * as bridge from './bridge';
 import * as link from './link';
@@ -85,7 +85,14 @@ export class Netlink {
 
 /** Opens a socket inside the netns, runs fn there (synchronously), and closes the socket. */
 export function withNetlinkIn<T>(netnsPath: string, fn: (nl: Netlink) => T): T {
-  return withSocketIn(netnsPath, () => Netlink.open(), fn);
+  return withNetns(netnsPath, () => {
+    const n = Netlink.open();
+    try {
+      return fn(n);
+    } finally {
+      n.close();
+    }
+  });
 }
 
 /**

@@ -105,18 +105,3 @@ export function withNetns<T>(path: string, fn: () => T): T {
     fs.closeSync(fd);
   }
 }
-
-/**
- * Opens a socket inside the netns (it stays bound to the netns it was opened in), runs fn there
- * (synchronously), and closes the socket.
- */
-export function withSocketIn<S extends { close(): void }, T>(path: string, open: () => S, fn: (s: S) => T): T {
-  return withNetns(path, () => {
-    const s = open();
-    try {
-      return fn(s);
-    } finally {
-      s.close();
-    }
-  });
-}

@@ -9,7 +9,6 @@
 import { NetlinkSocket } from '../socket';
 import { decodeAttrs } from '../codec';
 import { NetlinkError } from '../error';
-import { withSocketIn } from '../../netns/netns';
 import { batchMessages, type NftOp } from './batch';
 import { genAttrs, nfgen } from './codec';
 import { NETLINK_NETFILTER, NFT_MSG, nftType } from './constants';
@@ -100,11 +99,6 @@ export class Nftables {
     if (id === undefined) throw new NetlinkError(71, 'nftables: no generation in the answer');
     return id;
   }
-}
-
-/** Opens a socket inside the netns, runs fn there (synchronously), and closes the socket. */
-export function withNftablesIn<T>(netnsPath: string, fn: (nft: Nftables) => T): T {
-  return withSocketIn(netnsPath, () => Nftables.open(), fn);
 }
 
 export const isNftMissing = (e: unknown, blame?: 'table' | 'set' | 'element'): e is NftMissingError =>
