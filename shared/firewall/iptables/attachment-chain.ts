@@ -18,7 +18,7 @@ export interface AttachmentChains {
 }
 
 /** Lines removing the parent's jumps to `chain` and the chain itself, as found in a saved table. */
-export function teardownLines(k: AttachmentChains, saved: SavedTable, chain: string): string[] {
+function teardownLines(k: AttachmentChains, saved: SavedTable, chain: string): string[] {
   const lines = saved.rules.filter((r) => r.chain === k.parent && jumpTarget(r) === chain).map((r) => `-D ${k.parent} ${r.spec}`);
   if (saved.chains.has(chain)) lines.push(`-F ${chain}`, `-X ${chain}`);
   return lines;
