@@ -27,10 +27,22 @@ export async function runRole(role: string, load: () => Promise<{ main: Main }> 
   const mod = await load();
   trace('entry: module loaded');
   const code = await mod.main(rest);
-  // stdout/stderr writes are synchronous for files, pipes and TTYs on Linux, so nothing is lost
-  // by leaving now; waiting for Node's orderly teardown costs ~10 ms per plugin call.
   trace('entry: done');
+  // Waiting for Node's orderly teardown costs ~10 ms per plugin call, so leave at once. Writes to
+  // a pipe are synchronous only while the pipe has room: a large output (cnitool listing a busy
+  // node) to a slow reader is still queued, and exiting now would cut it short.
+  await drained(process.stdout);
+  await drained(process.stderr);
   process.exit(code);
+}
+
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (!stream.writableLength) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('drain', resolve);
+    stream.once('error', resolve);
+    stream.once('close', resolve);
+  });
 }
 
 /** The dev bundle's entry: every role in one file, each initialised only when it runs. */
