@@ -50,24 +50,43 @@ export function backendStatus(backend: Backend): void {
   if (!r.ok) throw new CniError(ErrorCode.NotAvailable, `${backend} backend is not usable`, r.stderr.trim() || `${probe[0]} exited with ${r.status}`);
 }
 
-// A backend that was ever used on this host leaves a marker; DEL sweeps the *other* backend's
-// leftovers only when its marker exists, so the common case costs no extra process.
+// A backend that was used on this host for a concern (masq, portmap, forward) leaves a marker;
+// DEL and GC sweep the *other* backend's leftovers of that concern only while its marker exists,
+// so the common case costs no extra process. A sweep that finds the other backend holding nothing
+// more of the concern removes the marker (index.ts, under the firewall lock, where ADDs mark too),
+// so a node that once used iptables does not pay an iptables-save per DEL forever.
+// `used-<backend>` without a concern is what builds before this one wrote: it stands for all.
 // Read per call, never at module init: the executable's start-up snapshot would freeze it.
 const markerDir = (): string => process.env.TSCNI_RUN_DIR ?? '/run/tscni';
-const marker = (b: Backend): string => `${markerDir()}/used-${b}`;
+const marker = (b: Backend, concern?: string): string => `${markerDir()}/used-${b}${concern ? `-${concern}` : ''}`;
+const CONCERNS = ['masq', 'portmap', 'forward'] as const;
 
-export function markUsed(b: Backend): void {
+export function markUsed(b: Backend, concern: (typeof CONCERNS)[number]): void {
   try {
-    if (fs.existsSync(marker(b))) return;
+    if (fs.existsSync(marker(b, concern))) return;
     fs.mkdirSync(markerDir(), { recursive: true, mode: 0o755 });
-    fs.writeFileSync(marker(b), '');
+    fs.writeFileSync(marker(b, concern), '');
   } catch {
     /* only an optimisation hint */
   }
 }
 
-export function wasUsed(b: Backend): boolean {
-  return fs.existsSync(marker(b));
+export function wasUsed(b: Backend, concern: (typeof CONCERNS)[number]): boolean {
+  return fs.existsSync(marker(b, concern)) || fs.existsSync(marker(b));
+}
+
+/** The backend holds nothing more of this concern here: stop sweeping it until it is used again. */
+export function clearUsed(b: Backend, concern: (typeof CONCERNS)[number]): void {
+  try {
+    if (fs.existsSync(marker(b))) {
+      // The old all-concerns marker becomes one per concern, minus this one.
+      for (const c of CONCERNS) if (c !== concern) markUsed(b, c);
+      fs.rmSync(marker(b), { force: true });
+    }
+    fs.rmSync(marker(b, concern), { force: true });
+  } catch {
+    /* only an optimisation hint: sweeping on is always correct */
+  }
 }
 
 export const otherBackend = (b: Backend): Backend => (b === 'nftables' ? 'iptables' : 'nftables');

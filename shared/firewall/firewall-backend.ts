@@ -11,8 +11,12 @@ import type { Backend } from './backend';
 /** One concern of one backend. del/gc remove only what the given owner (or an invalid one) owns. */
 export interface Facet<Target, Removal> {
   add(t: Target): void;
-  /** Idempotent; removes an entry only when its recorded owner is the removal's owner. */
-  del(t: Removal): void;
+  /**
+   * Idempotent; removes an entry only when its recorded owner is the removal's owner. May answer
+   * true when it saw that this backend holds nothing more of the concern on the host (no owner
+   * at all), which lets the other backend's DELs stop sweeping it.
+   */
+  del(t: Removal): boolean | void;
   check(t: Target): void;
   /** Removes the entries of `network` whose attachment is not in `valid`. */
   gc(network: string, valid: readonly Attachment[]): void;

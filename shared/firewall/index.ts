@@ -5,7 +5,7 @@
 // lock around every call, and sweeping the other backend's leftovers on DEL and GC.
 import type { Attachment } from '../cni/owner';
 import { log } from '../cni/log';
-import { markUsed, otherBackend, wasUsed, type Backend } from './backend';
+import { clearUsed, markUsed, otherBackend, wasUsed, type Backend } from './backend';
 import { flushUdpConntrack } from './conntrack';
 import type { Concern, Facet, FirewallBackend } from './firewall-backend';
 import { iptables } from './iptables';
@@ -24,26 +24,35 @@ export { PROTOCOLS } from './portmap-types';
 const impl = (b: Backend): FirewallBackend => (b === 'nftables' ? nftables : iptables);
 const facet = (b: Backend, c: Concern): Facet<any, any> => impl(b)[c];
 
-/** Runs a teardown for the other backend's leftovers (only if it was ever used here); errors are logged. */
-function sweepOther(backend: Backend, c: Concern, fn: (f: Facet<any, any>) => void): void {
+/**
+ * Runs a teardown for the other backend's leftovers of this concern (only while it is marked as
+ * used here); errors are logged. A teardown that saw the other backend hold nothing more of the
+ * concern ends the sweeping (the caller holds the firewall lock, as every ADD's marking does).
+ */
+function sweepOther(backend: Backend, c: Concern, fn: (f: Facet<any, any>) => boolean | void): void {
   const other = impl(otherBackend(backend));
-  if (!wasUsed(other.name) || !other.present()) return;
+  if (!wasUsed(other.name, c) || !other.present()) return;
   try {
-    fn(other[c]);
+    if (fn(other[c]) === true) clearUsed(other.name, c);
   } catch (e) {
     log(`ignoring ${other.name} leftover cleanup error: ${(e as Error).message}`);
   }
 }
 
 function add<T>(backend: Backend, c: Concern, t: T): void {
-  markUsed(backend);
-  withFirewallLock(() => facet(backend, c).add(t));
+  withFirewallLock(() => {
+    markUsed(backend, c);
+    facet(backend, c).add(t);
+  });
 }
 
 function del<R>(backend: Backend, c: Concern, t: R): void {
   withFirewallLock(() => {
     facet(backend, c).del(t);
-    sweepOther(backend, c, (f) => f.del(t));
+    // iptables chains are named by (network, container): addresses only chose the families to
+    // look at, and a sweep looks at both, so it can tell when nothing is left to sweep.
+    const sweep = otherBackend(backend) === 'iptables' ? { ...t, ips: undefined, families: undefined } : t;
+    sweepOther(backend, c, (f) => f.del(sweep));
   });
 }
 
@@ -71,7 +80,7 @@ export const masqGc = (backend: Backend, network: string, valid: readonly Attach
 
 /** DNAT (+ masquerade marking) for every forward, route_localnet, then stale UDP flows cleared. */
 export function portmapAdd(backend: Backend, t: PortmapTarget): void {
-  if (!t.forwards.length) return markUsed(backend);
+  if (!t.forwards.length) return markUsed(backend, 'portmap');
   add(backend, 'portmap', t);
   if (t.snat) {
     const v4 = new Set(t.forwards.filter((f) => f.family === 4).map((f) => f.containerIP));

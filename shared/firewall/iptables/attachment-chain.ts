@@ -24,10 +24,20 @@ function teardownLines(k: AttachmentChains, saved: SavedTable, chain: string): s
   return lines;
 }
 
-/** Works without addresses: the chain name comes from (network, containerId). */
-export function removeAttachmentChain(k: AttachmentChains, network: string, containerId: string, families: readonly Family[]): void {
+/**
+ * Works without addresses: the chain name comes from (network, containerId). True when both
+ * families were looked at and no other attachment's chain of this kind is left (nothing more to
+ * sweep here for anyone).
+ */
+export function removeAttachmentChain(k: AttachmentChains, network: string, containerId: string, families: readonly Family[]): boolean {
   const chain = k.name(network, containerId);
-  for (const f of families) iptablesRestore(f, teardownLines(k, parseSave(iptablesSave(f)), chain));
+  let othersLeft = false;
+  for (const f of families) {
+    const saved = parseSave(iptablesSave(f));
+    iptablesRestore(f, teardownLines(k, saved, chain));
+    othersLeft ||= [...saved.chains].some((c) => c !== chain && k.candidate(c)) || saved.rules.some((r) => r.chain === k.parent && jumpTarget(r) !== chain && k.candidate(jumpTarget(r) ?? ''));
+  }
+  return !othersLeft && families.includes(4) && families.includes(6);
 }
 
 /** Removes the chains of this network whose container id is not among the valid ones. */

@@ -50,8 +50,8 @@ export function iptMasqAdd(t: MasqTarget): void {
   }
 }
 
-export function iptMasqDel(t: MasqRemoval): void {
-  removeAttachmentChain(MASQ_CHAINS, t.network, t.containerId, t.ips?.length ? [...byFamily(t.ips).keys()] : [4, 6]);
+export function iptMasqDel(t: MasqRemoval): boolean {
+  return removeAttachmentChain(MASQ_CHAINS, t.network, t.containerId, t.ips?.length ? [...byFamily(t.ips).keys()] : [4, 6]);
 }
 
 export function iptMasqCheck(t: MasqTarget): void {

@@ -137,8 +137,8 @@ export function iptPortmapAdd(t: PortmapTarget): void {
   for (const [family, lines] of plan) iptablesRestore(family, lines);
 }
 
-export function iptPortmapDel(t: PortmapRemoval): void {
-  removeAttachmentChain(DNAT_CHAINS, t.network, t.containerId, t.families?.length ? t.families : [4, 6]);
+export function iptPortmapDel(t: PortmapRemoval): boolean {
+  return removeAttachmentChain(DNAT_CHAINS, t.network, t.containerId, t.families?.length ? t.families : [4, 6]);
 }
 
 export function iptPortmapCheck(t: PortmapTarget): void {

@@ -5,7 +5,7 @@
 // Each operation goes over netlink first (netlink-elements.ts: no process, ~0.1 ms instead of an
 // `nft` run of ~20 ms); when that path cannot answer (no netlink access to nf_tables, logged, or
 // a set it has no layout for) the same operation is done with nft.
-import { netlinkChange, netlinkList, netlinkLookup } from './netlink-elements';
+import { netlinkChainUse, netlinkChange, netlinkList, netlinkLookup } from './netlink-elements';
 import { listedElements, nftApply, nftListJson, quote, type ListedElement, type NftApplied } from './run';
 
 export type { ListedElement } from './run';
@@ -93,4 +93,13 @@ export function viewElements(table: string): ElementView {
 /** Every element of the table's sets and maps (DEL without addresses, GC, conflict reports). */
 export function listElements(table: string): ListedElement[] {
   return netlinkList(table) ?? listedElements(nftListJson(['table', 'inet', table]));
+}
+
+/**
+ * Each chain's use count (rules in it plus jumps and gotos to it); a missing chain is left out.
+ * Undefined when only nft could answer (it does not print use counts): the caller then lets the
+ * kernel decide (a delete of a referenced chain fails with EBUSY).
+ */
+export function chainUses(table: string, chains: readonly string[]): Map<string, number> | undefined {
+  return chains.length ? netlinkChainUse(table, chains) : new Map();
 }

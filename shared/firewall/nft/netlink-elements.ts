@@ -208,6 +208,18 @@ export function netlinkList(table: string, sets?: readonly string[]): ListedElem
   });
 }
 
+/** Each chain's use count (its rules plus what jumps to it); a missing chain is left out. */
+export function netlinkChainUse(table: string, chains: readonly string[]): Map<string, number> | undefined {
+  return attempt(`chain use counts in ${table}`, (nft) => {
+    const out = new Map<string, number>();
+    for (const c of chains) {
+      const use = nft.chainUse('inet', table, c);
+      if (use !== undefined) out.set(c, use);
+    }
+    return out;
+  });
+}
+
 /** For tests: forget the socket and a fallback decision (a new "process"). */
 export function resetNetlinkElements(): void {
   session?.nft.close();

@@ -98,6 +98,13 @@ export const chainAttrs = {
   name: { id: NFTA_CHAIN.NAME, type: 'string' },
 } as const satisfies Schema;
 
+/** What a GETCHAIN answer tells us: how many references (rules in it, jumps and gotos to it) it has. */
+export const chainInfoAttrs = {
+  table: { id: NFTA_CHAIN.TABLE, type: 'string' },
+  name: { id: NFTA_CHAIN.NAME, type: 'string' },
+  use: { id: NFTA_CHAIN.USE, type: 'u32be' },
+} as const satisfies Schema;
+
 export const genAttrs = {
   id: { id: NFTA_GEN.ID, type: 'u32be' },
   procPid: { id: NFTA_GEN.PROC_PID, type: 'u32be' },

@@ -27,7 +27,7 @@ export const NFTA_LIST_ELEM = 1;
 export const NFTA_SET_ELEM = { KEY: 1, DATA: 2, FLAGS: 3, TIMEOUT: 4, EXPIRATION: 5, USERDATA: 6, EXPR: 7, OBJREF: 9, KEY_END: 10 } as const;
 export const NFTA_DATA = { VALUE: 1, VERDICT: 2 } as const;
 export const NFTA_VERDICT = { CODE: 1, CHAIN: 2 } as const;
-export const NFTA_CHAIN = { TABLE: 1, HANDLE: 2, NAME: 3 } as const;
+export const NFTA_CHAIN = { TABLE: 1, HANDLE: 2, NAME: 3, USE: 6 } as const;
 export const NFTA_GEN = { ID: 1, PROC_PID: 2, PROC_NAME: 3 } as const;
 export const NFT_SET_ELEM_INTERVAL_END = 0x1;
 

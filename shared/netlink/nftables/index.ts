@@ -10,8 +10,9 @@ import { NetlinkSocket } from '../socket';
 import { decodeAttrs } from '../codec';
 import { NetlinkError } from '../error';
 import { batchMessages, type NftOp } from './batch';
-import { genAttrs, nfgen } from './codec';
-import { NETLINK_NETFILTER, NFT_MSG, nftType } from './constants';
+import { encodeAttrs } from '../codec';
+import { chainAttrs, chainInfoAttrs, genAttrs, nfgen } from './codec';
+import { NETLINK_NETFILTER, NFPROTO, NFT_MSG, nftType, type NftFamily } from './constants';
 import { decodeElements, dumpBody, getBody, setLabel, type NftElement, type NftSet } from './elements';
 import { NftMissingError, nftError } from './errors';
 
@@ -90,6 +91,29 @@ export class Nftables {
       throw nftError({ errno: e.errno, extAck: e.extAck, offset: e.offset }, e.message.replace(/ \(E[A-Z]+\)$/, ''), body, 0);
     }
     return msgs.filter((m) => m.type === nftType(NFT_MSG.NEWSETELEM)).flatMap((m) => decodeElements(set, m.payload));
+  }
+
+  /**
+   * The chain's use count (the kernel's chain->use: its rules plus the jumps and gotos to it, map
+   * elements included); undefined when the chain or its table does not exist. Deleting a chain
+   * while it is referenced fails with EBUSY, and a failed transaction is costly to abort, so
+   * callers ask first.
+   */
+  chainUse(family: NftFamily, table: string, chain: string): number | undefined {
+    const body = Buffer.concat([nfgen(NFPROTO[family]), encodeAttrs(chainAttrs, { table, name: chain })]);
+    let replies;
+    try {
+      replies = this.sock.request(nftType(NFT_MSG.GETCHAIN), 0, [body], `nftables: get chain ${family} ${table} ${chain}`);
+    } catch (e) {
+      if (e instanceof NetlinkError && e.errno === ENOENT) return undefined;
+      throw e;
+    }
+    for (const m of replies) {
+      if (m.type !== nftType(NFT_MSG.NEWCHAIN)) continue;
+      const use = decodeAttrs(chainInfoAttrs, m.payload, 4).use;
+      if (use !== undefined) return use;
+    }
+    throw new NetlinkError(71, `nftables: no use count in the answer for chain ${family} ${table} ${chain}`);
   }
 
   /** The ruleset generation (changes with every committed transaction). */

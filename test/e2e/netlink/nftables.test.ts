@@ -135,6 +135,18 @@ describe('nf_tables elements over netlink', () => {
     expect(gone.blame).toBe('chain');
   });
 
+  it("a chain's use count is its rules plus the elements that jump to it; undefined when it is missing", () => {
+    expect(nft.chainUse('inet', 'tscni_masq', CHAIN)).toBe(0);
+    nft.apply([addElements(src4, [{ key: ['10.1.0.5'], value: { goto: CHAIN } }, { key: ['10.1.0.6'], value: { goto: CHAIN } }])]);
+    expect(nft.chainUse('inet', 'tscni_masq', CHAIN)).toBe(2);
+    inNetns(ns, ['nft', `add rule inet tscni_masq ${CHAIN} masquerade`]);
+    expect(nft.chainUse('inet', 'tscni_masq', CHAIN)).toBe(3);
+    nft.apply([delElements(src4, [{ key: ['10.1.0.5'] }])]);
+    expect(nft.chainUse('inet', 'tscni_masq', CHAIN)).toBe(2);
+    expect(nft.chainUse('inet', 'tscni_masq', 'no_such_chain')).toBeUndefined();
+    expect(nft.chainUse('inet', 'no_such_table', CHAIN)).toBeUndefined();
+  });
+
   it('a stale generation id refuses the batch (ERESTART); the current one applies', () => {
     const gen = nft.generation();
     inNetns(ns, ['nft', 'add element inet tscni_portmap cfg { 0x1 }']);
