@@ -24,8 +24,10 @@ export function ensureGatewayAddrs(nl: Netlink, link: Link, ips: IPConfig[], for
   }
   if (!wanted.length) return wanted;
   const existing = nl.addrList({ index: link.index });
+  let added = false;
   for (const gw of wanted) {
     if (existing.some((a) => a.cidr === gw)) continue;
+    added = true;
     const family = gw.includes(':') ? 6 : 4;
     const clash = existing.filter((a) => a.family === family && a.scope === 0 && sameSubnet(a.cidr, gw));
     for (const c of clash) {
@@ -42,7 +44,10 @@ export function ensureGatewayAddrs(nl: Netlink, link: Link, ips: IPConfig[], for
     }
   }
   // Pin the MAC so the bridge stops following the lowest port MAC: the gateway's ARP entries in
-  // containers would otherwise go stale whenever a port leaves.
+  // containers would otherwise go stale whenever a port leaves. Once is enough (the kernel then
+  // keeps it), so only the ADD that gives the bridge its gateway does it, as the reference does:
+  // a MAC change notifies every port of the bridge, which grows with the containers on it.
+  if (!added) return wanted;
   const fresh = nl.linkByIndex(link.index);
   if (fresh) nl.linkSetMac(link.index, fresh.mac);
   return wanted;
