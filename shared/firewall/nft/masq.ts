@@ -131,15 +131,23 @@ export function nftMasqDel(t: MasqRemoval): void {
   removeOwned(mine, view.listed());
 }
 
+/** Which of these chains exist: their use counts over netlink, else one `nft` listing of the table. */
+function existingChains(chains: string[]): Set<string> {
+  const uses = chainUses(MASQ_TABLE, chains);
+  if (uses) return new Set(uses.keys());
+  const objs = nftListJson(['table', 'inet', MASQ_TABLE]);
+  return new Set(objs.flatMap((o) => (o.chain?.name ? [o.chain.name] : [])));
+}
+
 export function nftMasqCheck(t: MasqTarget): void {
   const ips = parseIps(t.ips);
-  const objs = nftListJson(['table', 'inet', MASQ_TABLE]);
-  if (!objs.length) throw new CniError(ErrorCode.Internal, `masquerade: table inet ${MASQ_TABLE} is missing`);
+  const chains = existingChains(ips.map((c) => subnetChain(t.network, subnetOf(c))));
   const els = lookupElements(MASQ_TABLE, ips.map((c) => ({ set: srcMap(c.family), key: c.ip })));
   const tag = ownerTag(t.network, t.containerId, t.ifname);
   for (const c of ips) {
     const n = subnetChain(t.network, subnetOf(c));
-    if (!objs.some((o) => o.chain?.name === n)) throw new CniError(ErrorCode.Internal, `masquerade: chain ${n} for network "${t.network}", subnet ${subnetOf(c)} is missing`);
+    // (a missing table shows as its chains missing)
+    if (!chains.has(n)) throw new CniError(ErrorCode.Internal, `masquerade: chain ${n} for network "${t.network}", subnet ${subnetOf(c)} is missing`);
     const e = els.find((x) => x.set === srcMap(c.family) && x.key === c.ip);
     if (!e || e.value !== `goto ${n}`) throw new CniError(ErrorCode.Internal, `masquerade: no masquerade entry for ${c.ip} on network "${t.network}"`);
     if (e.comment !== tag) throw new CniError(ErrorCode.Internal, `masquerade: entry for ${c.ip} belongs to "${e.comment}", not to ${tag}`);

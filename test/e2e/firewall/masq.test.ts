@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { masqAdd, masqCheck, masqDel, masqGc, type Backend } from '../../../shared/firewall';
 import { withNetns } from '../../../shared/netns/netns';
-import { leakedNetns, netnsPath } from '../../helpers/netns';
+import { leakedNetns, netnsPath, sh } from '../../helpers/netns';
 import { HOST_V4, OUT_V4, World, iptDump, nftDump, type Container } from './world';
 
 const NET = 'tfw-masq.net';
@@ -69,6 +69,19 @@ describe.each(['nftables', 'iptables'] as Backend[])('masquerade (%s backend)', 
     inHost(() => masqGc(backend, NET, [{ containerId: 'cid-1', ifname: 'eth0' }]));
     expect(w.request(c2.name, 'tcp', OUT_V4, 90)).toBe(`out ${c2.v4} 90`);
     expect(w.request(c1.name, 'tcp', OUT_V4, 90)).toBe(`out ${HOST_V4} 90`);
+    inHost(() => masqDel(backend, { network: NET, containerId: 'cid-1', ifname: 'eth0' }));
+  });
+
+  it('CHECK tells when the masquerade state is gone from under the attachment', () => {
+    inHost(() => masqAdd(backend, t1()));
+    inHost(() => masqCheck(backend, t1()));
+    if (backend === 'nftables') {
+      sh(['ip', 'netns', 'exec', w.host, 'nft', 'delete', 'table', 'inet', 'tscni_masq']);
+      expect(() => inHost(() => masqCheck(backend, t1()))).toThrow(/masquerade: chain \S+ for network "tfw-masq.net", subnet 10\.88\.0\.0\/24 is missing/);
+    } else {
+      sh(['ip', 'netns', 'exec', w.host, 'iptables', '-t', 'nat', '-F', 'POSTROUTING']);
+      expect(() => inHost(() => masqCheck(backend, t1()))).toThrow(/POSTROUTING has no rule/);
+    }
     inHost(() => masqDel(backend, { network: NET, containerId: 'cid-1', ifname: 'eth0' }));
   });
 });
