@@ -256,6 +256,40 @@ describe('vxlan DEL / CHECK / GC / STATUS', () => {
     expect(missing.json?.code).toBe(50);
   });
 
+  it("a stale DEL of X (repeated, with and without prevResult, netns gone) leaves Y, which took X's address, working", () => {
+    const [A, B] = lab.hosts as [Host, Host];
+    const conf = confFor(lab, A, { mode: 'l2' });
+    const x = lab.ctr();
+    const rx = lab.run('ADD', A, x, conf);
+    ok(rx);
+    ok(lab.run('DEL', A, x, { ...conf, prevResult: rx.json }));
+    // Y asks for X's old address (as a small range would hand it out again).
+    const y = lab.ctr();
+    const ry = lab.run('ADD', A, y, conf, { CNI_ARGS: `IP=${ipOf(rx)}` });
+    ok(ry);
+    expect(ipOf(ry)).toBe(ipOf(rx));
+    const z = lab.ctr();
+    const rz = lab.run('ADD', B, z, confFor(lab, B, { mode: 'l2' }));
+    ok(rz);
+    expect(ping(z, ipOf(ry))).toBe(true);
+    const lease = path.join(A.dataDir, 'tvxnet', ipOf(ry));
+    const ySaved = path.join(A.stateDir, 'tvxnet', `id-${path.basename(y)}-eth0.json`);
+    const yStill = (when: string): void => {
+      expect(fs.readFileSync(lease, 'utf8'), when).toContain(`id-${path.basename(y)}`);
+      expect(fs.existsSync(ySaved), when).toBe(true);
+      ok(lab.run('CHECK', A, y, { ...conf, prevResult: ry.json }));
+      expect(ping(z, ipOf(ry)), when).toBe(true);
+      expect(ping(y, ipOf(rz)), when).toBe(true);
+    };
+    ok(lab.run('DEL', A, x, { ...conf, prevResult: rx.json }));
+    yStill('after the stale DEL with prevResult');
+    ok(lab.run('DEL', A, x, conf));
+    yStill('after the stale DEL without prevResult');
+    deleteNetns(x);
+    ok(lab.run('DEL', A, x, { ...conf, prevResult: rx.json }));
+    yStill("after the stale DEL with X's netns gone");
+  });
+
   it('GC releases addresses and saved state of attachments that are no longer valid', () => {
     const [A] = lab.hosts as [Host];
     const conf = confFor(lab, A, { mode: 'l2' });
