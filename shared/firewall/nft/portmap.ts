@@ -5,19 +5,26 @@
 // (delete+add fails when absent) and only a missing table or changed conditions pay for rebuilding
 // the rules. DEL and GC remove an element only when its comment names an owner they may remove;
 // index.ts runs every call under the host-wide firewall lock, so look-up and delete are one step.
+// Attachments of a build before layout 2 have their masquerade keys in the interval sets masq<f>:
+// never added to any more, but DEL, GC and CHECK find an owner's elements there too.
 import type { Attachment } from '../../cni/owner';
 import { CniError, ErrorCode } from '../../cni/error';
 import { belongsToNetwork, ownerTag, tagAttachment } from '../names';
 import { describeForward, type PortForward, type PortmapRemoval, type PortmapTarget } from '../portmap-types';
 import { changeElements, viewElements, type ElementChange, type ElementView, type ListedElement } from './elements';
 import { nftListJson } from './run';
+import { NFT_SETS } from './sets';
 import {
   PORTMAP_TABLE,
   conditionsFingerprint,
+  SUBS_SET,
   keyOf,
+  legacyMasqElements,
   mapOf,
   masqElements,
   setupScript,
+  subSet,
+  subsLength,
   spareForward,
   spareKey,
   spareSet,
@@ -66,6 +73,16 @@ function classifyConflicts(t: PortmapTarget, tag: string, stderr: string): Set<P
   return spare;
 }
 
+/** The prefix lengths that have a hairpin set (read from `subs`, a handful of elements). */
+function hairpinLengths(view: ElementView) {
+  return view.all([SUBS_SET]).flatMap((e) => subsLength(e.key) ?? []);
+}
+
+/** Every set of the table: the fixed ones and the hairpin set of each length in use. */
+function tableSets(view: ElementView): string[] {
+  return [...Object.keys(NFT_SETS[PORTMAP_TABLE]!), ...hairpinLengths(view).map(subSet)];
+}
+
 export function nftPortmapAdd(t: PortmapTarget): void {
   const fp = conditionsFingerprint(t.conditionsV4, t.conditionsV6);
   const tag = ownerTag(t.network, t.containerId, t.ifname);
@@ -76,7 +93,9 @@ export function nftPortmapAdd(t: PortmapTarget): void {
   ];
   let spare = new Set<PortForward>();
   let r = changeElements(PORTMAP_TABLE, [...marker, ...addChanges(t, tag, spare)]);
-  if (r.outcome === 'missing') r = changeElements(PORTMAP_TABLE, addChanges(t, tag, spare), setupScript(t, fp));
+  // 'missing': no table, other conditions, an older layout, or a prefix length without its
+  // hairpin set yet. The rebuild names every length in use, since it flushes the chains.
+  if (r.outcome === 'missing') r = changeElements(PORTMAP_TABLE, addChanges(t, tag, spare), setupScript(t, fp, hairpinLengths(viewElements(PORTMAP_TABLE))));
   if (r.outcome === 'exists') {
     spare = classifyConflicts(t, tag, r.stderr);
     r = changeElements(PORTMAP_TABLE, addChanges(t, tag, spare), spareSetsScript());
@@ -110,6 +129,8 @@ function removeWithHandover(view: ElementView, doomed: ListedElement[], live: (t
   if (r.outcome !== 'ok') throw new CniError(ErrorCode.Internal, 'nftables: portmap teardown failed', r.stderr.trim());
 }
 
+const has = (found: readonly ListedElement[], k: { set: string; key: string }): boolean => found.some((e) => e.set === k.set && e.key === k.key);
+
 /** Idempotent. Only elements whose comment is this owner's tag go, whatever the mappings say. */
 export function nftPortmapDel(t: PortmapRemoval): void {
   const tag = ownerTag(t.network, t.containerId, t.ifname);
@@ -118,13 +139,22 @@ export function nftPortmapDel(t: PortmapRemoval): void {
   if (t.forwards?.length) {
     // The mappings only narrow the look-up; when they do not find all of ours (mappings that
     // changed since ADD), the owner's elements are found by listing.
-    const masq = t.snat !== false ? (t.addrs ?? []).flatMap((a) => masqElements(a, t.masqAll ?? false)) : [];
-    const primary = [...t.forwards.map((f) => ({ set: mapOf(f), key: keyOf(f) })), ...masq];
+    const snat = t.snat !== false;
+    const addrs = snat ? (t.addrs ?? []) : [];
+    const fwd = t.forwards.map((f) => ({ set: mapOf(f), key: keyOf(f) }));
     const spares = t.forwards.map((f) => ({ set: spareSet(f.family), key: spareKey(f) }));
-    mine = view.lookup([...primary, ...spares]).filter((e) => e.comment === tag);
-    if (mine.length < primary.length) mine = [];
+    const masq = addrs.flatMap((a) => masqElements(a, t.masqAll ?? false));
+    mine = view.lookup([...fwd, ...spares, ...masq]).filter((e) => e.comment === tag);
+    // An attachment of a build before layout 2: its masquerade keys are in the interval sets.
+    // Looked up only then, so a DEL of this build's attachments never reads them.
+    if (!masq.every((k) => has(mine, k))) {
+      const legacy = addrs.flatMap((a) => legacyMasqElements(a, t.masqAll ?? false));
+      const old = view.lookup(legacy).filter((e) => e.comment === tag);
+      mine = legacy.every((k) => has(old, k)) ? [...mine, ...old] : [];
+    }
+    if (!fwd.every((k, i) => has(mine, k) || has(mine, spares[i]!))) mine = [];
   }
-  if (!mine.length) mine = view.all().filter((e) => e.comment === tag);
+  if (!mine.length) mine = view.all(tableSets(view)).filter((e) => e.comment === tag);
   removeWithHandover(view, mine, (c) => c !== tag);
 }
 
@@ -144,9 +174,13 @@ export function nftPortmapCheck(t: PortmapTarget): void {
   }
   if (t.snat) {
     for (const a of t.addrs) {
-      for (const m of masqElements(a, t.masqAll)) {
-        if (!view.lookup([m]).length) throw new CniError(ErrorCode.Internal, `portmap: masquerade entry "${m.key}" is missing from ${m.set}`);
-      }
+      const want = masqElements(a, t.masqAll);
+      if (view.lookup(want).length === want.length) continue;
+      // added by a build before layout 2
+      const legacy = legacyMasqElements(a, t.masqAll);
+      if (view.lookup(legacy).length === legacy.length) continue;
+      const absent = want.find((m) => !view.lookup([m]).length) ?? want[0]!;
+      throw new CniError(ErrorCode.Internal, `portmap: masquerade entry "${absent.key}" is missing from ${absent.set}`);
     }
   }
 }
@@ -154,7 +188,7 @@ export function nftPortmapCheck(t: PortmapTarget): void {
 export function nftPortmapGc(network: string, valid: readonly Attachment[]): void {
   const keep = new Set(valid.map((v) => ownerTag(network, v.containerId, v.ifname)));
   const view = viewElements(PORTMAP_TABLE);
-  const stale = view.all().filter((e) => e.comment !== undefined && belongsToNetwork(e.comment, network) && !keep.has(e.comment));
+  const stale = view.all(tableSets(view)).filter((e) => e.comment !== undefined && belongsToNetwork(e.comment, network) && !keep.has(e.comment));
   const staleTags = new Set(stale.map((e) => e.comment));
   removeWithHandover(view, stale, (c) => !staleTags.has(c));
 }

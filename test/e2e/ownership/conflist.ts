@@ -115,7 +115,7 @@ export class Lab {
       for (const o of j) {
         if (o.chain?.table === 'tscni_masq' && o.chain.name !== 'postrouting') out.push(`chain ${o.chain.name}`);
         const s = o.set ?? o.map;
-        if (s && s.table?.startsWith('tscni_') && s.name !== 'cfg' && s.elem?.length) out.push(`${s.table}/${s.name}: ${JSON.stringify(s.elem)}`);
+        if (s && s.table?.startsWith('tscni_') && s.name !== 'cfg' && s.name !== 'subs' && s.elem?.length) out.push(`${s.table}/${s.name}: ${JSON.stringify(s.elem)}`);
       }
     } else {
       for (const t of ['iptables-save', 'ip6tables-save']) {

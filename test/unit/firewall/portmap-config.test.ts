@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { CniError } from '../../../shared/cni/error';
-import { masqElements } from '../../../shared/firewall/nft/portmap-rules';
 import { containerAddrs } from '../../../plugins/portmap/addresses';
 import { conditionsDialect, settingsOf } from '../../../shared/conf/portmap';
 import { parsePortMappings, resolveForwards } from '../../../plugins/portmap/mappings';
@@ -75,11 +74,5 @@ describe('portmap settings', () => {
     expect(settingsOf({ ...base, conditionsV4: ['!', '-s', '1.2.3.4'] }).backend).toBe('iptables');
     expect(settingsOf({ ...base, conditionsV4: ['ip', 'saddr', '1.2.3.4'] }).backend).toBe('nftables');
     expect(code(() => settingsOf({ ...base, backend: 'nftables', conditionsV4: ['-s', '1.2.3.4'] }))).toBe(7);
-  });
-  it('names masquerade elements: subnet and localhost (v4), or any source with masqAll', () => {
-    const a = { family: 4 as const, ip: '10.0.0.2', prefix: 24, subnet: '10.0.0.0/24' };
-    expect(masqElements(a, false).map((e) => e.key)).toEqual(['10.0.0.0/24 . 10.0.0.2', '127.0.0.1 . 10.0.0.2']);
-    expect(masqElements(a, true).map((e) => e.key)).toEqual(['0.0.0.0/0 . 10.0.0.2']);
-    expect(masqElements({ family: 6, ip: 'fd00::2', prefix: 64, subnet: 'fd00::/64' }, false).map((e) => e.key)).toEqual(['fd00::/64 . fd00::2']);
   });
 });
