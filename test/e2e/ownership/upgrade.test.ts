@@ -14,6 +14,7 @@ import { startTcpServer, tcpRequest, type Server } from '../../helpers/traffic';
 import { HOST_UPLINK, Lab, OUTSIDE_ADDR, type Attach, type Net } from './conflist';
 
 const PREVIOUS = '5a3d300';
+const GATEWAY = '10.65.0.1';
 const BUILD_TIMEOUT_MS = 900_000;
 let previousBin = process.env.TSCNI_PREVIOUS_BIN_DIR ?? '';
 let buildDir: string | undefined;
@@ -94,9 +95,17 @@ describe.each(['nftables', 'iptables'] as const)('upgrade in place (%s)', (backe
     serves(z, 8465);
 
     for (const r of lab.check(net, x, ports(8463))) expect(r.code, r.stdout).toBe(0);
+    // previous build's localhost / same-subnet masquerade before this build rebuilds the rules
+    expect(tcpRequest(lab.host, '127.0.0.1', 8463)).toBe(GATEWAY);
     lab.add(net, y, ports(8464));
     serves(y, 8464);
     serves(x, 8463);
+    // Connections from 127.0.0.1 and from the same subnet are masqueraded for the previous build's
+    // attachment too (with nftables its keys stay in the layout 1 interval sets, whose rule stays).
+    expect(tcpRequest(lab.host, '127.0.0.1', 8463)).toBe(GATEWAY);
+    expect(tcpRequest(lab.host, '127.0.0.1', 8464)).toBe(GATEWAY);
+    expect(tcpRequest(y.ns, HOST_UPLINK, 8463)).toBe(GATEWAY);
+    expect(tcpRequest(x.ns, HOST_UPLINK, 8464)).toBe(GATEWAY);
     for (const r of lab.check(net, y, ports(8464))) expect(r.code, r.stdout).toBe(0);
     // a port the previous build published is still taken for another container
     const taken: Attach = { id: 'new-w', ns: lab.ctr(), ifname: 'eth0' };
