@@ -13,7 +13,7 @@
 // (names start with a letter or digit), so it never collides with a network's directory.
 import fs from 'node:fs';
 import path from 'node:path';
-import { sha256Hex } from './owner-hash';
+import { sha256Hex } from '../sys/sha256';
 
 const O = fs.constants;
 

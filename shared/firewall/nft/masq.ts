@@ -9,7 +9,8 @@ import type { Attachment } from '../../cni/owner';
 import { CniError, ErrorCode } from '../../cni/error';
 import { parseCidr, subnetOf, type Cidr } from '../addr';
 import type { MasqRemoval, MasqTarget } from '../masq-types';
-import { belongsToNetwork, nftNetworkId, ownerTag, sha256hex } from '../names';
+import { belongsToNetwork, nftNetworkId, ownerTag } from '../names';
+import { sha256Hex } from '../../sys/sha256';
 import { chainUses, changeElements, listElements, lookupElements, viewElements, type Element, type ElementChange, type ListedElement } from './elements';
 import { nftListJson, quote } from './run';
 
@@ -17,7 +18,7 @@ export const MASQ_TABLE = 'tscni_masq';
 const T = `inet ${MASQ_TABLE}`;
 const srcMap = (f: 4 | 6): string => `src${f}`;
 /** The chain of one subnet of one network: named from both so two networks never share it. */
-const subnetChain = (net: string, subnet: string): string => `${nftNetworkId(net)}_${sha256hex(subnet).slice(0, 8)}`;
+const subnetChain = (net: string, subnet: string): string => `${nftNetworkId(net)}_${sha256Hex(subnet).slice(0, 8)}`;
 const isSrcMap = (set: string): boolean => set === 'src4' || set === 'src6';
 
 function parseIps(ips: string[], field = 'ips'): Cidr[] {

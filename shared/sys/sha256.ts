@@ -1,7 +1,8 @@
-// The owner index's directory name: hex SHA-256 of the owner key (owner-index.ts). Computed here
-// in JavaScript because the first hash through node:crypto costs ~1 ms (OpenSSL set-up), a third
-// of an in-process host-local ADD; a key is a few dozen bytes, hashed in microseconds.
-// FIPS 180-4, section 6.2; checked against node:crypto in test/unit/ipam/owner-hash.test.ts.
+// Hex SHA-256 of short strings (host-local's owner index directory names, the firewall's nft
+// chain names, owner tags and rule fingerprints). Computed in JavaScript because the first hash
+// through node:crypto costs ~1-3 ms (OpenSSL set-up) per process, and every plugin call is a new
+// process; a key is a few dozen bytes, hashed in microseconds.
+// FIPS 180-4, section 6.2; checked against node:crypto in test/unit/sys/sha256.test.ts.
 
 // First 32 bits of the fractional parts of the cube roots of the first 64 primes.
 const K = new Int32Array([

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../../shared/ipam/owner-hash';
+import { sha256Hex } from '../../../shared/sys/sha256';
 
 const reference = (s: string): string => createHash('sha256').update(s).digest('hex');
 
