@@ -4,7 +4,8 @@ import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Result } from '../../shared/cni/result';
 import type { Context } from '../../shared/cni/skel';
 import { Netlink } from '../../shared/netlink';
-import { ipToBig, subnetContainsIp } from '../../shared/overlay/addr';
+import { subnetContainsIp } from '../../shared/overlay/addr';
+import { parseIp } from '../../shared/cni/ip';
 import type { PeerSource } from '../../shared/overlay/peers';
 import { loadDelegate, removeDelegate, saveDelegate, withNetworkLock } from '../../shared/overlay/state';
 import { bridgeAdd } from '../../shared/bridge/add';
@@ -20,7 +21,7 @@ function outsideShare(o: Overlay, address: string): boolean {
   if (o.mode === 'l3') return !subnetContainsIp(o.nodeSubnet!, ip);
   const r = o.nodeRange!.range;
   if (!subnetContainsIp(o.network, ip)) return true;
-  const n = ipToBig(ip);
+  const n = parseIp(ip)!.value;
   return n < r.first || n > r.last;
 }
 

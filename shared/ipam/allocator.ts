@@ -2,7 +2,7 @@
 // last_reserved_ip.<set>, across the ranges of the set, wrapping once, never the gateway. Same
 // config + same store ⇒ the same address as the reference would pick.
 import { CniError, ErrorCode } from '../cni/error';
-import { type Ip, formatIp, parseIp } from './ip';
+import { type Ip, formatIp, parseIp } from '../cni/ip';
 import type { Attachment } from '../cni/owner';
 import { legacyKey, ownerKey } from './lease-file';
 import { type Range, type RangeSet, isReservedInRange, rangeContains, rangeFor, rangeSetString } from './range';

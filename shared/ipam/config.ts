@@ -6,7 +6,7 @@ import { CniError, ErrorCode } from '../cni/error';
 import { parseConfig } from '../cni/netconf';
 import type { Route } from '../cni/result';
 import { atLeast } from '../cni/version';
-import { type Ip, formatIp, parseCidr, parseIp } from './ip';
+import { type Ip, formatIp, parseCidr, parseIp } from '../cni/ip';
 import { type RangeSet, type RangeSpec, RangeConfigError, canonicalizeRangeSet, familyOf, rangeSetsOverlap } from './range';
 
 export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';

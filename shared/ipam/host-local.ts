@@ -7,7 +7,7 @@ import { log } from '../cni/log';
 import type { IPConfig, Result } from '../cni/result';
 import { allocate, candidates, type Allocation } from './allocator';
 import { DEFAULT_DATA_DIR, type IpamConfig, describeIps, loadIpamConfig } from './config';
-import { type Ip, formatIp, parseCidr } from './ip';
+import { type Ip, formatIp, parseCidr } from '../cni/ip';
 import type { Attachment } from '../cni/owner';
 import { legacyKey, ownerKey } from './lease-file';
 import { type RangeSet, rangeFor, rangeSetString } from './range';

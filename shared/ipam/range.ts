@@ -1,6 +1,6 @@
 // Ranges and range sets, canonicalised exactly as the reference does (same defaults, same
 // messages), so a config valid for one plugin is valid for the other and means the same pool.
-import { type Cidr, type Family, type Ip, cidrContains, formatCidr, formatIp, ipEquals, lastOf, networkOf, parseCidr, parseIp, bitsOf } from './ip';
+import { type Cidr, type Family, type Ip, cidrContains, formatCidr, formatIp, ipEquals, lastOf, networkOf, parseCidr, parseIp, bitsOf } from '../cni/ip';
 
 /** A range as written in the config (every field optional but the subnet). */
 export interface RangeSpec {

@@ -16,7 +16,7 @@ import { CniError, ErrorCode } from '../cni/error';
 import { log } from '../cni/log';
 import { validateNetworkName } from '../cni/names';
 import { lockExclusive, unlock } from '../sys/flock';
-import { type Ip, formatIp, parseIp } from './ip';
+import { type Ip, formatIp, parseIp } from '../cni/ip';
 import type { Attachment } from '../cni/owner';
 import { LAST_RESERVED_PREFIX, type LeaseContent, LOCK_NAME, leaseBody, ownerKey, parseLease } from './lease-file';
 import { OwnerIndex, tmpName } from './owner-index';

@@ -1,6 +1,7 @@
 // The static peer list: each underlay address once, each peer's share of the mode's kind and
 // inside the network, and no two hosts' shares overlapping (shares.ts).
-import { canonicalIp, type Subnet } from './addr';
+import { type Subnet } from './addr';
+import { canonicalIp } from '../cni/ip';
 import { badField as bad } from './conf-error';
 import type { VxlanConf } from './config';
 import { parseNodeSubnet, parseRange, type HostShare } from './config-share';

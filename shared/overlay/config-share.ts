@@ -1,7 +1,8 @@
 // This host's share of the overlay network and how it gets one: l3 owns a nodeSubnet, l2 a
 // nodeRange of the shared subnet; either is configured or, with a store, claimed there in blocks
 // of subnetLen / nodeBlockLen. Also the l2 flooding rules (head-end or a multicast group).
-import { canonicalIp, ipFamily, ipRange, parseSubnet, subnetContainsIp, subnetWithin, type IpRange, type Subnet } from './addr';
+import { parseSubnet, subnetContainsIp, type Subnet } from './addr';
+import { canonicalIp, ipFamily, ipRange, rangeWithin, type IpRange } from '../cni/ip';
 import { badField as bad } from './conf-error';
 import type { VxlanConf } from './config';
 
@@ -29,7 +30,7 @@ export function parseRange(r: { rangeStart: string; rangeEnd: string }, field: s
 export function parseNodeSubnet(s: string, field: string, network: Subnet): Subnet {
   const sub = parseSubnet(s, true);
   if (!sub) throw bad(field, `${s} is not a subnet on its own boundary (host bits must be zero)`);
-  if (!subnetWithin(sub, network)) throw bad(field, `${s} is not inside network ${network.network}/${network.prefix}`);
+  if (!rangeWithin(sub, network)) throw bad(field, `${s} is not inside network ${network.network}/${network.prefix}`);
   if (sub.prefix === network.prefix) throw bad(field, `${s} is the whole network: each host needs its own part of it`);
   return sub;
 }

@@ -2,7 +2,7 @@
 // that differs in anything that changes the wire format is an error, never silently replaced:
 // other containers may depend on it. MTU, MAC and the up flag are ours to correct.
 import { isNetlinkError, type Link, type Netlink } from '../netlink';
-import { canonicalIp, ipFamily } from './addr';
+import { canonicalIp, ipFamily } from '../cni/ip';
 
 export interface VxlanSpec {
   name: string;

@@ -2,7 +2,8 @@
 // against the kernel: flannel's order (neighbour → FDB → route) on the way in, the reverse on the
 // way out, and only permanent entries on our own device are ever removed.
 import { isNetlinkError, nl as K, type Netlink } from '../netlink';
-import { canonicalIp, type Subnet, subnetText } from './addr';
+import { type Subnet, subnetText } from './addr';
+import { canonicalIp } from '../cni/ip';
 
 export const ZERO_MAC = '00:00:00:00:00:00';
 

@@ -8,7 +8,7 @@
 // Each apply is one `nft -f -` transaction that rewrites this network's chains and peer sets.
 import { nftNetworkId } from '../firewall/names';
 import { nftApplyOrThrow, nftListJson, renderExpr } from '../firewall/nft/run';
-import { canonicalIp, type Family } from './addr';
+import { canonicalIp, type Family } from '../cni/ip';
 
 export const OVERLAY_TABLE = 'tscni_vxlan';
 const T = `inet ${OVERLAY_TABLE}`;

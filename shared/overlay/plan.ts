@@ -2,7 +2,8 @@
 // this host: the device, the per-peer entries and the firewall. Pure apart from the underlay
 // lookup, so ADD, CHECK, GC and STATUS share one definition of "desired".
 import type { Netlink } from '../netlink';
-import { canonicalIp, ipFamily, ipRange, parseSubnet, subnetText, type Family } from './addr';
+import { parseSubnet, subnetText } from './addr';
+import { canonicalIp, ipFamily, ipRange, type Family } from '../cni/ip';
 import type { VxlanSpec } from './device';
 import { desiredEntries, type OverlayEntries, type ResolvedPeer } from './entries';
 import type { OverlayFirewall } from './firewall';

@@ -9,7 +9,8 @@
 //   DEL     never talks to the store: the share comes from the local cache
 import { CniError, ErrorCode } from '../cni/error';
 import { Netlink } from '../netlink';
-import { canonicalIp, parseSubnet, subnetText, subnetWithin, type Subnet } from './addr';
+import { parseSubnet, subnetText, type Subnet } from './addr';
+import { canonicalIp, rangeWithin } from '../cni/ip';
 import { StaticPeerSource, type Peer, type PeerSource } from './peers';
 import { loadMembership } from './store/cache';
 import { openStore, StoreUnavailableError, type StoreHandle } from './store/etcd';
@@ -88,7 +89,7 @@ export function cachedConf(conf: VxlanConf, o: Overlay): VxlanConf {
 
 function validateBlock(cidr: string, o: Overlay): Subnet | undefined {
   const b = parseSubnet(cidr, true);
-  return b && b.prefix === o.nodeBlockLen && subnetWithin(b, o.network) ? b : undefined;
+  return b && b.prefix === o.nodeBlockLen && rangeWithin(b, o.network) ? b : undefined;
 }
 
 /** Static peers and the store's, one entry per underlay address (the static one wins). */

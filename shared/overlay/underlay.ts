@@ -2,7 +2,7 @@
 // every time because the kernel's defaults are traps: a vxlan device created without `dev`
 // gets MTU 1500 whatever the underlay's MTU.
 import type { Link, Netlink } from '../netlink';
-import { canonicalIp, ipFamily, type Family } from './addr';
+import { canonicalIp, ipFamily, type Family } from '../cni/ip';
 
 export interface UnderlayRequest {
   interface?: string;

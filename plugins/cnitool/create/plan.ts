@@ -1,7 +1,8 @@
 // From the command line and what is known about the host and the other networks to a
 // NetworkPlan: subnets checked for overlaps or taken from the default pools, the macvlan parent
 // and vxlan underlay checked, the vxlan VNI and static peers resolved. Pure: the facts are passed in.
-import { canonicalIp, subnetText, type Family } from '../../../shared/overlay/addr';
+import { subnetText } from '../../../shared/overlay/addr';
+import { canonicalIp, type Family } from '../../../shared/cni/ip';
 import type { Peer } from '../../../shared/overlay/peers';
 import { CliError } from '../cli-io';
 import { defaultVni, type NetworkPlan } from './conflist';

@@ -3,7 +3,8 @@
 // use; with --ipv6, the first /64 of fd42:7473:636e::/48 (ULA, "tscn" in hex). Docker users know
 // these ranges and expect them; the host's own routes and addresses are checked, so a docker0 on
 // 172.17.0.0/16 or a LAN on 192.168.1.0/24 is skipped, not shadowed. Pure.
-import { bigToIp, parseSubnet, type Family, type Subnet } from '../../../shared/overlay/addr';
+import { parseSubnet, type Subnet } from '../../../shared/overlay/addr';
+import { formatIp, type Family } from '../../../shared/cni/ip';
 import { overlaps } from './subnets';
 
 export interface Pool {
@@ -33,7 +34,7 @@ export function pickFromPools(family: Family, used: readonly Occupied[], pools: 
     const base = parseSubnet(p.base, true)!;
     const step = 1n << BigInt((family === 4 ? 32 : 128) - p.size);
     for (let first = base.first; first + step - 1n <= base.last; first += step) {
-      const cand = parseSubnet(`${bigToIp(first, family)}/${p.size}`, true)!;
+      const cand = parseSubnet(`${formatIp({ family, value: first })}/${p.size}`, true)!;
       const hit = firstOverlap(cand, relevant);
       // Skip past the whole occupied block at once (a /16 route would otherwise cost 256 steps).
       if (!hit) return cand;

@@ -1,6 +1,7 @@
 // --subnet / --gateway / --ip-range as Docker takes them, turned into host-local ranges. The N-th
 // gateway and the N-th ip-range belong to the N-th subnet. Pure.
-import { bigToIp, canonicalIp, ipToBig, parseSubnet, subnetContainsIp, subnetText, subnetWithin, type Subnet } from '../../../shared/overlay/addr';
+import { parseSubnet, subnetContainsIp, subnetText, type Subnet } from '../../../shared/overlay/addr';
+import { canonicalIp, formatIp, parseIp, rangeWithin } from '../../../shared/cni/ip';
 import { CliError } from '../cli-io';
 
 export interface SubnetSpec {
@@ -29,8 +30,8 @@ function usableRange(sub: Subnet, r: Subnet): { rangeStart?: string; rangeEnd?: 
   const end = r.last < hi ? r.last : hi;
   if (start > end) throw new CliError(`invalid --ip-range ${subnetText(r)}: it holds no usable address of subnet ${subnetText(sub)}`);
   return {
-    ...(start !== lo && { rangeStart: bigToIp(start, sub.family) }),
-    ...(end !== hi && { rangeEnd: bigToIp(end, sub.family) }),
+    ...(start !== lo && { rangeStart: formatIp({ family: sub.family, value: start }) }),
+    ...(end !== hi && { rangeEnd: formatIp({ family: sub.family, value: end }) }),
   };
 }
 
@@ -48,7 +49,7 @@ export function subnetSpecs(subnets: readonly string[], gateways: readonly strin
       const g = canonicalIp(gw);
       if (!g) throw new CliError(`invalid --gateway ${JSON.stringify(gw)}: not an IP address`);
       if (!subnetContainsIp(subnet, g)) throw new CliError(`--gateway ${g} is outside its subnet ${subnetText(subnet)}`);
-      const n = ipToBig(g);
+      const n = parseIp(g)!.value;
       if (n === subnet.first || (subnet.family === 4 && n === subnet.last && subnet.prefix < 31)) {
         throw new CliError(`--gateway ${g} is the ${n === subnet.first ? 'network' : 'broadcast'} address of ${subnetText(subnet)}`);
       }
@@ -57,7 +58,7 @@ export function subnetSpecs(subnets: readonly string[], gateways: readonly strin
     const rt = ipRanges[i];
     if (rt !== undefined && rt !== '') {
       const r = parseCidrFlag(rt, '--ip-range');
-      if (!subnetWithin(r, subnet)) throw new CliError(`--ip-range ${subnetText(r)} is outside its subnet ${subnetText(subnet)}`);
+      if (!rangeWithin(r, subnet)) throw new CliError(`--ip-range ${subnetText(r)} is outside its subnet ${subnetText(subnet)}`);
       Object.assign(spec, usableRange(subnet, r));
     }
     specs.push(spec);

@@ -6,7 +6,8 @@
 // Values are JSON. A host's registration and claims share one lease, so a host that stops
 // renewing disappears from every other host's view at once.
 import { z } from 'zod';
-import { canonicalIp, parseSubnet } from '../addr';
+import { parseSubnet } from '../addr';
+import { canonicalIp } from '../../cni/ip';
 import type { Peer } from '../peers';
 import { MAC_RE } from '../../cni/mac';
 

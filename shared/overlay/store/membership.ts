@@ -7,7 +7,8 @@
 // leaveNetwork revokes the lease, which takes the node record and the claims with it.
 import os from 'node:os';
 import { CniError, ErrorCode } from '../../cni/error';
-import { parseSubnet, subnetText, subnetWithin, type Subnet } from '../addr';
+import { parseSubnet, subnetText, type Subnet } from '../addr';
+import { rangeWithin } from '../../cni/ip';
 import type { Peer } from '../peers';
 import { forgetMembership, loadMembership, saveMembership, withStoreLock } from './cache';
 import { claimSlice } from './claim';
@@ -68,7 +69,7 @@ export async function listPeers(h: StoreHandle): Promise<Peer[]> {
 
 function cachedSlice(share: string | undefined, network: Subnet, len: number): Subnet | undefined {
   const s = share ? parseSubnet(share, true) : undefined;
-  return s && s.prefix === len && subnetWithin(s, network) ? s : undefined;
+  return s && s.prefix === len && rangeWithin(s, network) ? s : undefined;
 }
 
 export async function joinNetwork(h: StoreHandle, req: JoinRequest): Promise<Joined> {

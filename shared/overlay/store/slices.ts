@@ -1,6 +1,7 @@
 // A network cut into equal slices (l3 node subnets, l2 address blocks): which slices exist, which
 // are free, and which addresses of a block host-local may hand out. Pure; BigInt for v4 and v6.
-import { bigToIp, type Subnet } from '../addr';
+import { type Subnet } from '../addr';
+import { formatIp } from '../../cni/ip';
 
 const bits = (s: Subnet): number => (s.family === 4 ? 32 : 128);
 
@@ -11,7 +12,7 @@ export function sliceCount(network: Subnet, len: number): bigint {
 export function sliceAt(network: Subnet, len: number, i: bigint): Subnet {
   const size = 1n << BigInt(bits(network) - len);
   const first = network.first + i * size;
-  return { family: network.family, network: bigToIp(first, network.family), prefix: len, first, last: first + size - 1n };
+  return { family: network.family, network: formatIp({ family: network.family, value: first }), prefix: len, first, last: first + size - 1n };
 }
 
 /** "10.244.1.0/24" as a key segment (no "/"), and back. */
@@ -49,5 +50,5 @@ export function blockRange(network: Subnet, block: Subnet): { rangeStart: string
   if (first === network.first) first += 1n;
   if (network.family === 4 && last === network.last) last -= 1n;
   if (first > last) return undefined;
-  return { rangeStart: bigToIp(first, network.family), rangeEnd: bigToIp(last, network.family) };
+  return { rangeStart: formatIp({ family: network.family, value: first }), rangeEnd: formatIp({ family: network.family, value: last }) };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CniError } from '../../../shared/cni/error';
 import { allocate, candidates } from '../../../shared/ipam/allocator';
-import { formatIp, parseIp } from '../../../shared/ipam/ip';
+import { formatIp, parseIp } from '../../../shared/cni/ip';
 import { canonicalizeRangeSet } from '../../../shared/ipam/range';
 import { Store } from '../../../shared/ipam/store';
 

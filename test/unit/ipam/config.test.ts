@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCniArgs } from '../../../shared/cni/args';
 import { CniError } from '../../../shared/cni/error';
 import { loadIpamConfig } from '../../../shared/ipam/config';
-import { formatIp } from '../../../shared/ipam/ip';
+import { formatIp } from '../../../shared/cni/ip';
 import { rangeSetString } from '../../../shared/ipam/range';
 import { parseResolvConf, readResolvConf } from '../../../shared/ipam/resolv-conf';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatIp, parseCidr, parseIp } from '../../../shared/ipam/ip';
+import { formatIp, parseCidr, parseIp } from '../../../shared/cni/ip';
 import { canonicalizeRange, canonicalizeRangeSet, rangeSetString, rangeString } from '../../../shared/ipam/range';
 
 describe('addresses', () => {

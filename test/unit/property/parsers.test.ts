@@ -12,7 +12,7 @@ import { toCurrent, toVersion } from '../../../shared/cni/result';
 import { parseJsonObject } from '../../../shared/cni/stdin';
 import { ALL_VERSIONS } from '../../../shared/cni/version';
 import { loadIpamConfig } from '../../../shared/ipam/config';
-import { cidrContains } from '../../../shared/ipam/ip';
+import { cidrContains } from '../../../shared/cni/ip';
 import { parsePortMappings } from '../../../plugins/portmap/mappings';
 import { quote as nftQuote } from '../../../shared/firewall/nft/run';
 import { quoteArg } from '../../../shared/firewall/iptables/run';

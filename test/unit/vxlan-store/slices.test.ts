@@ -1,7 +1,8 @@
 // Slices of a network: enumeration, the free list a claim chooses from, usable block ranges.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseSubnet, subnetText, subnetWithin, type Subnet } from '../../../shared/overlay/addr';
+import { parseSubnet, subnetText, type Subnet } from '../../../shared/overlay/addr';
+import { rangeWithin } from '../../../shared/cni/ip';
 import { blockRange, freeSlices, keyToCidr, sliceAt, sliceCount, sliceKey } from '../../../shared/overlay/store/slices';
 
 const net = (s: string): Subnet => parseSubnet(s, true)!;
@@ -47,7 +48,7 @@ describe('slices', () => {
         expect(new Set(free.map(sliceKey)).size).toBe(free.length);
         for (const s of free) {
           expect(s.prefix).toBe(len);
-          expect(subnetWithin(s, n)).toBe(true);
+          expect(rangeWithin(s, n)).toBe(true);
           expect(taken.has(sliceKey(s))).toBe(false);
           expect(s.first).not.toBe(n.first);
         }

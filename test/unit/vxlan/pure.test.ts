@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ipRange, parseSubnet, rangesOverlap, subnetContainsIp, subnetWithin } from '../../../shared/overlay/addr';
+import { parseSubnet, subnetContainsIp } from '../../../shared/overlay/addr';
+import { ipRange, rangesOverlap, rangeWithin } from '../../../shared/cni/ip';
 import { diffEntries, desiredEntries, ZERO_MAC } from '../../../shared/overlay/entries';
 import { renderFirewall } from '../../../shared/overlay/firewall';
 import { derivedIfName } from '../../../shared/overlay/names';
@@ -10,8 +11,8 @@ describe('addresses', () => {
     expect(parseSubnet('10.0.0.1/24', true)).toBeUndefined();
     expect(parseSubnet('10.0.0.1/24')?.network).toBe('10.0.0.0');
     const net = parseSubnet('10.244.0.0/16')!;
-    expect(subnetWithin(parseSubnet('10.244.3.0/24')!, net)).toBe(true);
-    expect(subnetWithin(parseSubnet('10.245.3.0/24')!, net)).toBe(false);
+    expect(rangeWithin(parseSubnet('10.244.3.0/24')!, net)).toBe(true);
+    expect(rangeWithin(parseSubnet('10.245.3.0/24')!, net)).toBe(false);
     expect(subnetContainsIp(parseSubnet('fd00::/64')!, 'fd00::ffff')).toBe(true);
     expect(subnetContainsIp(net, 'fd00::1')).toBe(false);
     expect(parseSubnet('10.0.0.0/33')).toBeUndefined();

@@ -1,5 +1,10 @@
-// IP addresses as (family, bigint) so v4 and v6 share one arithmetic, and their text form is
-// exactly Go's net.IP.String(): the lease file names must be the ones the reference writes.
+// The one IP address module. Addresses are (family, bigint) so v4 and v6 share one arithmetic.
+// The parsing rules are Go's net.ParseIP/ParseCIDR, because the reference plugins are Go: a config
+// the reference accepts is accepted here and one it rejects is rejected (no zones, no leading
+// zeros, "::ffff:a.b.c.d" is IPv4), in every plugin alike. The text form is exactly Go's
+// net.IP.String(): host-local's lease file names must be the ones the reference writes.
+// ipaddr.js answers the four-part-decimal question; it is not the parser because it accepts
+// zones and reads "::1.2.3.4" as v4-mapped, where Go does neither.
 import ipaddr from 'ipaddr.js';
 
 export type Family = 4 | 6;
@@ -125,3 +130,50 @@ export const formatCidr = (c: Cidr): string => `${formatIp(c.ip)}/${c.prefix}`;
 export function cidrContains(c: Cidr, ip: Ip): boolean {
   return ip.family === c.ip.family && (ip.value & maskOf(c.ip.family, c.prefix)) === networkOf(c).value;
 }
+
+/** The family of an address text, or undefined when Go would not parse it. */
+export const ipFamily = (s: string): Family | undefined => parseIp(s)?.family;
+
+/** Go's text of an address, or undefined when not an address. */
+export function canonicalIp(s: string): string | undefined {
+  const ip = parseIp(s);
+  return ip && formatIp(ip);
+}
+
+/** Network byte order: 4 bytes for v4, 16 for v6 (the kernel's and Go's To4/To16 lengths). */
+export function ipToBytes(ip: Ip): Buffer {
+  const n = bitsOf(ip.family) / 8;
+  const out = Buffer.alloc(n);
+  for (let i = 0, v = ip.value; i < n; i++, v >>= 8n) out[n - 1 - i] = Number(v & 0xffn);
+  return out;
+}
+
+/** The address in 4 or 16 bytes; undefined for any other length. */
+export function ipFromBytes(b: Uint8Array): Ip | undefined {
+  if (b.length !== 4 && b.length !== 16) return undefined;
+  return { family: b.length === 4 ? 4 : 6, value: b.reduce((acc, x) => (acc << 8n) | BigInt(x), 0n) };
+}
+
+/** An inclusive span of addresses of one family. */
+export interface IpRange {
+  family: Family;
+  first: bigint;
+  last: bigint;
+}
+
+export const rangesOverlap = (a: IpRange, b: IpRange): boolean => a.family === b.family && a.first <= b.last && b.first <= a.last;
+
+/** a lies entirely within b. */
+export const rangeWithin = (a: IpRange, b: IpRange): boolean => a.family === b.family && a.first >= b.first && a.last <= b.last;
+
+export const rangeContains = (r: IpRange, ip: Ip): boolean => ip.family === r.family && ip.value >= r.first && ip.value <= r.last;
+
+/** start..end of one family, start not after end; undefined otherwise. */
+export function ipRange(start: string, end: string): IpRange | undefined {
+  const a = parseIp(start);
+  const b = parseIp(end);
+  if (!a || !b || a.family !== b.family || a.value > b.value) return undefined;
+  return { family: a.family, first: a.value, last: b.value };
+}
+
+export const cidrRange = (c: Cidr): IpRange => ({ family: c.ip.family, first: networkOf(c).value, last: lastOf(c).value });
