@@ -1,17 +1,17 @@
 // isGateway: the bridge (or its per-vlan gateway port) carries each subnet's gateway address and
 // the host forwards. Only the address of the matching family/subnet is touched.
-import ipaddr from 'ipaddr.js';
 import { CniError, ErrorCode } from '../cni/error';
+import { networkOf, parseCidr } from '../cni/ip';
 import type { IPConfig } from '../cni/result';
 import { isNetlinkError, type Link, type Netlink } from '../netlink';
 import { enableForwarding } from '../sys/sysctl';
 import { applyPortVlans } from './vlan';
 
 function sameSubnet(a: string, b: string): boolean {
-  const [pa, la] = ipaddr.parseCIDR(a);
-  const [pb, lb] = ipaddr.parseCIDR(b);
-  if (pa.kind() !== pb.kind() || la !== lb) return false;
-  return pa.match(pb, la);
+  const ca = parseCidr(a);
+  const cb = parseCidr(b);
+  if (!ca || !cb || ca.ip.family !== cb.ip.family || ca.prefix !== cb.prefix) return false;
+  return networkOf(ca).value === networkOf(cb).value;
 }
 
 /** Ensures gw/prefix on the link for every IP with a gateway; returns the gateway CIDRs. */

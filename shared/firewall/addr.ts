@@ -1,8 +1,6 @@
-// Address helpers: one canonical text form per address so keys compare and render the same in
-// nft, iptables and our own conflict checks.
-import ipaddr from 'ipaddr.js';
-
-export type Family = 4 | 6;
+// The firewall's text forms: one canonical text per address (cni/ip.ts's, Go's) so keys compare
+// and render the same in nft, iptables and our own conflict checks.
+import { type Family, formatIp, networkOf, parseCidr as parseCidrIp, parseIp as parseIpValue } from '../cni/ip';
 
 export interface Cidr {
   family: Family;
@@ -11,21 +9,14 @@ export interface Cidr {
   network: string; // canonical network address text
 }
 
-/** Strict IPv4 (four decimal parts) or IPv6; returns undefined for anything else. */
 export function parseIp(s: string): { family: Family; ip: string } | undefined {
-  if (ipaddr.IPv4.isValidFourPartDecimal(s)) return { family: 4, ip: ipaddr.IPv4.parse(s).toString() };
-  if (ipaddr.IPv6.isValid(s)) return { family: 6, ip: ipaddr.IPv6.parse(s).toString() };
-  return undefined;
+  const a = parseIpValue(s);
+  return a && { family: a.family, ip: formatIp(a) };
 }
 
 export function parseCidr(s: string): Cidr | undefined {
-  const slash = s.indexOf('/');
-  if (slash < 0) return undefined;
-  const a = parseIp(s.slice(0, slash));
-  const prefix = Number(s.slice(slash + 1));
-  if (!a || !Number.isInteger(prefix) || prefix < 0 || prefix > (a.family === 4 ? 32 : 128)) return undefined;
-  const network = a.family === 4 ? ipaddr.IPv4.networkAddressFromCIDR(`${a.ip}/${prefix}`) : ipaddr.IPv6.networkAddressFromCIDR(`${a.ip}/${prefix}`);
-  return { family: a.family, ip: a.ip, prefix, network: network.toString() };
+  const c = parseCidrIp(s);
+  return c && { family: c.ip.family, ip: formatIp(c.ip), prefix: c.prefix, network: formatIp(networkOf(c)) };
 }
 
 export const subnetOf = (c: Cidr): string => `${c.network}/${c.prefix}`;

@@ -1,7 +1,8 @@
 // What the firewall plugin asks of a backend: let the container's addresses be forwarded (even
 // under a FORWARD policy of DROP), optionally isolate its bridge from other isolated bridges.
 import { CniError, ErrorCode } from '../cni/error';
-import { parseCidr, type Cidr, type Family } from './addr';
+import { parseCidr, type Cidr } from './addr';
+import type { Family } from '../cni/ip';
 
 export const INGRESS_POLICIES = ['open', 'same-bridge', 'isolated'] as const;
 export type IngressPolicy = (typeof INGRESS_POLICIES)[number];

@@ -1,6 +1,6 @@
 // Which backend the firewall plugin's forwarding accepts use. The verbs themselves go through
 // the one backend interface in index.ts (lock and leftover sweep applied there).
-import type { Family } from './addr';
+import type { Family } from '../cni/ip';
 import { detectBackend, resolveBackend, type Backend } from './backend';
 import { familiesOf, parseForwardIps } from './forward-types';
 import { iptablesForwardDrops } from './iptables/forward';

@@ -1,6 +1,6 @@
 // What portmap asks the firewall for, already resolved per address family.
 import type { Owner } from '../cni/owner';
-import type { Family } from './addr';
+import type { Family } from '../cni/ip';
 
 export type Protocol = 'tcp' | 'udp' | 'sctp';
 export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];

@@ -1,6 +1,6 @@
 // The static peer list: each underlay address once, each peer's share of the mode's kind and
 // inside the network, and no two hosts' shares overlapping (shares.ts).
-import { type Subnet } from './addr';
+import type { Subnet } from './addr';
 import { canonicalIp } from '../cni/ip';
 import { badField as bad } from './conf-error';
 import type { VxlanConf } from './config';

@@ -3,8 +3,8 @@
 // allocator owns the store and its lock.
 import fs from 'node:fs';
 import path from 'node:path';
-import ipaddr from 'ipaddr.js';
 import type { NetworkList } from './conf-loader';
+import { parseIp } from '../cni/ip';
 
 export const HOST_LOCAL_DEFAULT_DATA_DIR = '/var/lib/cni/networks';
 
@@ -58,7 +58,7 @@ export function readLeases(dataDir: string, network: string): Lease[] {
   }
   const out: Lease[] = [];
   for (const name of names) {
-    if (!ipaddr.isValid(name)) continue; // lock, last_reserved_ip.N
+    if (!parseIp(name)) continue; // lock, last_reserved_ip.N
     let text: string;
     try {
       text = fs.readFileSync(path.join(dir, name), 'utf8');

@@ -3,7 +3,7 @@
 // (CNI-HOSTPORT-DNAT → CNI-DN-<hash>). DEL and GC take it down the same way: the parent's jumps
 // to it first, then the chain.
 import type { Attachment } from '../../cni/owner';
-import type { Family } from '../addr';
+import type { Family } from '../../cni/ip';
 import { iptablesRestore, iptablesSave } from './run';
 import { jumpTarget, optionValue, parseSave, type SavedTable } from './save';
 

@@ -7,7 +7,8 @@
 // Ours on purpose: every per-address rule carries an owner comment (DEL without prevResult, GC),
 // and published ports (ctstate DNAT) are accepted too, so `-p` works under a DROP policy.
 import { CniError, ErrorCode } from '../../cni/error';
-import type { Cidr, Family } from '../addr';
+import type { Cidr } from '../addr';
+import type { Family } from '../../cni/ip';
 import { findExecutable } from '../exec';
 import { parseForwardIps, type ForwardRemoval, type ForwardTarget } from '../forward-types';
 import { INGRESS, INGRESS_CHAINS, INGRESS_JUMP_COMMENT, REPLY_RETURN, ingressRules, type ChainRule } from './ingress';

@@ -3,7 +3,8 @@
 //   POSTROUTING -s <ip>/<32|128> -m comment --comment 'name: "<net>" id: "<cid>"' -j CNI-<24hex>
 //   CNI-<24hex> -d <subnet> ... -j ACCEPT ; CNI-<24hex> ! -d <multicast> ... -j MASQUERADE
 import { CniError, ErrorCode } from '../../cni/error';
-import { parseCidr, subnetOf, type Cidr, type Family } from '../addr';
+import { parseCidr, subnetOf, type Cidr } from '../addr';
+import type { Family } from '../../cni/ip';
 import type { Attachment } from '../../cni/owner';
 import type { MasqRemoval, MasqTarget } from '../masq-types';
 import { masqChainName } from '../names';

@@ -7,7 +7,7 @@
 // The shared chains are created only when missing and never removed, so chains the reference
 // plugin made stay as they are and both can live on one host.
 import { CniError, ErrorCode } from '../../cni/error';
-import type { Family } from '../addr';
+import type { Family } from '../../cni/ip';
 import type { Attachment } from '../../cni/owner';
 import { dnatChainName } from '../names';
 import { describeForward, PROTOCOLS, type PortForward, type PortmapRemoval, type PortmapTarget } from '../portmap-types';

@@ -1,7 +1,7 @@
 // iptables-save / iptables-restore --noflush, one call per table and family, using the variant
 // (nft or legacy) the host's `iptables` is, as the reference does.
 import { CniError, ErrorCode } from '../../cni/error';
-import type { Family } from '../addr';
+import type { Family } from '../../cni/ip';
 import { iptablesVariant, type IptablesVariant } from '../backend';
 import { findExecutable, runTool } from '../exec';
 

@@ -11,7 +11,7 @@
 //   spare<f> : proto . hostPort . hostIP . containerIP . containerPort   (a port the same container
 //              published again on another attachment: not forwarded while the first one lives)
 import { CniError, ErrorCode } from '../../cni/error';
-import type { Family } from '../addr';
+import type { Family } from '../../cni/ip';
 import ipaddr from 'ipaddr.js';
 import { fingerprint32 } from '../names';
 import type { ContainerAddr, PortForward, PortmapTarget } from '../portmap-types';

@@ -1,6 +1,6 @@
 // A network cut into equal slices (l3 node subnets, l2 address blocks): which slices exist, which
 // are free, and which addresses of a block host-local may hand out. Pure; BigInt for v4 and v6.
-import { type Subnet } from '../addr';
+import type { Subnet } from '../addr';
 import { formatIp } from '../../cni/ip';
 
 const bits = (s: Subnet): number => (s.family === 4 ? 32 : 128);

@@ -1,48 +1,6 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatIp, parseCidr, parseIp } from '../../../shared/cni/ip';
+import { formatIp } from '../../../shared/cni/ip';
 import { canonicalizeRange, canonicalizeRangeSet, rangeSetString, rangeString } from '../../../shared/ipam/range';
-
-describe('addresses', () => {
-  it('formats v6 like Go: longest zero run, first on a tie, never a single group', () => {
-    const cases: [string, string][] = [
-      ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
-      ['2001:0db8:0000:0000:0000:0000:0000:0001', '2001:db8::1'],
-      ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'],
-      ['::', '::'],
-      ['::1', '::1'],
-      ['fd00:9::', 'fd00:9::'],
-      ['::1.2.3.4', '::102:304'],
-      ['FD00::A', 'fd00::a'],
-    ];
-    for (const [input, want] of cases) expect(formatIp(parseIp(input)!)).toBe(want);
-  });
-
-  it('turns v4-mapped addresses into v4 and rejects what Go rejects', () => {
-    expect(parseIp('::ffff:10.1.2.3')).toEqual({ family: 4, value: 0x0a010203n });
-    for (const bad of ['010.1.2.3', '10.1.2', '10.1.2.256', '1::2::3', '1:2:3:4:5:6:7:8:9', 'x', '', '10.0.0.1/24', ':1::']) {
-      expect(parseIp(bad), bad).toBeUndefined();
-    }
-  });
-
-  it('round-trips every v4 and v6 value', () => {
-    fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }), (v) => parseIp(formatIp({ family: 4, value: v }))!.value === v));
-    fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (v) => {
-        if (v >> 32n === 0xffffn) return true; // v4-mapped: becomes v4 by design
-        const back = parseIp(formatIp({ family: 6, value: v }))!;
-        return back.family === 6 && back.value === v;
-      }),
-    );
-  });
-
-  it('parses CIDRs keeping host bits, refusing oversize prefixes', () => {
-    expect(parseCidr('10.1.2.3/24')).toEqual({ ip: { family: 4, value: 0x0a010203n }, prefix: 24 });
-    expect(parseCidr('10.0.0.0/33')).toBeUndefined();
-    expect(parseCidr('fd00::/129')).toBeUndefined();
-    expect(parseCidr('fd00::/64')!.prefix).toBe(64);
-  });
-});
 
 describe('range canonicalisation (as the reference)', () => {
   it('fills defaults: gateway and start = network+1, end = broadcast-1 (v4) or last (v6)', () => {
