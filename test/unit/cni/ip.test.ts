@@ -122,12 +122,18 @@ describe('arithmetic', () => {
 
 // Before this module the overlay (ipaddr.js), the firewall (ipaddr.js, Number() for the prefix)
 // and netlink (ipaddr.js) each parsed on their own. These are the forms they read differently
-// from Go and from host-local; all now read as below. A deliberate parity change, not a slip.
+// from host-local (a fuzz of the old parsers against this one found no other kind); all now
+// read as below. No form they rejected is accepted now. A deliberate parity change, not a slip.
+// Two rows are host-local's own rule rather than Go's: Go keeps "::ffff:a.b.c.d/N" a 16-byte
+// prefix (N up to 128); host-local has always made it IPv4 and refused N > 32, and must not change.
 describe('parity change: the forms the overlay, firewall and netlink read differently before', () => {
   const table: { form: string; before: string; now: string | undefined }[] = [
     { form: 'fe80::1%eth0', before: 'accepted with its zone (netlink dropped the zone)', now: undefined },
     { form: '::ffff:010.2.3.4', before: 'accepted as ::ffff:a02:304 (leading zero in the v4 tail)', now: undefined },
-    { form: '::1.2.3.4', before: 'read as v4-mapped ::ffff:102:304', now: '::102:304' },
+    { form: 'e::001.2.3.4', before: 'accepted as e::102:304 (zero-padded octet in the v4 tail)', now: undefined },
+    { form: 'fff:ff::0101.2.3.4', before: 'accepted as fff:ff::6502:304 (four-digit octet in the v4 tail)', now: undefined },
+    { form: '::0x11.2.3.4', before: 'accepted as ::ffff:1102:304 (hex octet in the v4 tail)', now: undefined },
+    { form: '::1.2.3.4', before: 'read as v4-mapped ::ffff:102:304 (only with nothing before the ::)', now: '::102:304' },
     { form: '::ffff:1.2.3.4', before: 'v6 ::ffff:102:304 (netlink: 16 bytes, AF_INET6)', now: '1.2.3.4' },
   ];
   const cidrs: { form: string; before: string; now: string | undefined }[] = [
