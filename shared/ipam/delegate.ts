@@ -113,7 +113,10 @@ function execPlugin(command: IpamCommand, ctx: DelegateContext, file: string, ty
     sleepSync(200);
     r = run();
   }
-  if (r.error) throw new CniError(ErrorCode.Internal, `failed to run plugin "${type}"`, r.error.message);
+  // A plugin may exit without reading its stdin (an error printed straight away); Go's os/exec,
+  // so libcni, ignores EPIPE on stdin, as shared/runtime/exec.ts does: its answer is what counts.
+  const stdinClosed = (r.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' && (r.status !== null || r.signal !== null);
+  if (r.error && !stdinClosed) throw new CniError(ErrorCode.Internal, `failed to run plugin "${type}"`, r.error.message);
   const out = parseOutput(r.stdout ?? '');
   if (r.status !== 0) {
     const e = out as { code?: unknown; msg?: unknown; details?: unknown } | undefined;
