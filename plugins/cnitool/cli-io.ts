@@ -1,4 +1,5 @@
 // Everything the CLI touches of its process, so commands can run against another env/cwd.
+import { writeAllSync } from '../../shared/sys/files';
 export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -11,9 +12,11 @@ export interface CliIo {
 export const processIo: CliIo = {
   env: process.env,
   cwd: process.cwd(),
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
-  errBytes: (b) => process.stderr.write(b),
+  // Synchronous, as the plugins print: a listing of a busy node larger than the pipe must reach a
+  // slow reader whole before the fast exit (shared/entry/multicall.ts).
+  out: (s) => writeAllSync(1, s),
+  err: (s) => writeAllSync(2, s),
+  errBytes: (b) => writeAllSync(2, b),
 };
 
 /** A failure reported as one line on stderr with exit status 1, as cnitool does. */

@@ -2,10 +2,10 @@
 // addresses, and the gateway addresses, which are the bridge's own and where the server listens.
 import { CniError, ErrorCode } from '../../shared/cni/error';
 import type { Result } from '../../shared/cni/result';
-import { canonicalIPv6, isIPv6 } from '../../shared/dns';
+import { canonicalIp } from '../../shared/cni/ip';
 
-/** Plain address text, IPv6 in RFC 5952 form: it is compared with DNS answers. */
-const canonical = (ip: string): string => (isIPv6(ip) ? canonicalIPv6(ip) : ip);
+/** Plain address text in Go's form (IPv6 as RFC 5952): it is compared with DNS answers. */
+const canonical = (ip: string): string => canonicalIp(ip) ?? ip;
 const bare = (cidr: string): string => canonical(cidr.split('/')[0]!);
 const unique = (xs: string[]): string[] => [...new Set(xs)];
 

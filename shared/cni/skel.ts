@@ -2,6 +2,7 @@
 // Plugins only describe their verbs (see Plugin below); everything protocol-level lives here.
 import fs from 'node:fs';
 import type { z } from 'zod';
+import { writeAllSync } from '../sys/files';
 import { parseCniArgs } from './args';
 import { readEnv, type CniEnv, type Command } from './env';
 import { CniError, ErrorCode, asCniError } from './error';
@@ -51,24 +52,12 @@ export interface Io {
   stderr(s: string): void;
 }
 
-function writeAll(fd: number, s: string): void {
-  const buf = Buffer.from(s);
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += fs.writeSync(fd, buf, off);
-    } catch (e: any) {
-      if (e.code !== 'EAGAIN') throw e;
-    }
-  }
-}
-
 const processIo: Io = {
   env: process.env,
   stdin: () => readStdin(),
   // fs.writeSync on fds 1/2: touching process.stdout builds a stream stack (~3 ms) for one write.
-  stdout: (s) => writeAll(1, s),
-  stderr: (s) => writeAll(2, s),
+  stdout: (s) => writeAllSync(1, s),
+  stderr: (s) => writeAllSync(2, s),
 };
 
 export function versionJson(versions: readonly string[]): string {

@@ -1,6 +1,5 @@
 // Container name resolution per network: a dnsmasq per network serving the names its
 // containers publish. plugins/dnsname/README.md documents the behaviour, files and lifecycle.
-export { canonicalIPv6, isIP, isIPv4, isIPv6 } from './ip';
 export { domainProblem, labelProblem, sameName } from './label';
 export { NAME_CONFLICT, nameConflict, namesOf, type Registration } from './registration';
 export { renderHostsFile } from './hosts-file';

@@ -3,7 +3,7 @@
 // there (see test helpers), never after setns on the main thread: a query awaits its answer,
 // and a thread inside a netns must come back before anything awaits.
 import type * as Dgram from 'node:dgram';
-import { isIPv6 } from './ip';
+import { ipFamily } from '../cni/ip';
 import { decodeResponse, encodeQuery, type Response } from './wire';
 
 type GetBuiltin = <T>(id: string) => T;
@@ -22,7 +22,7 @@ export interface QueryOptions {
 
 function once(server: string, port: number, query: Buffer, id: number, timeoutMs: number): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const sock = dgram().createSocket(isIPv6(server) ? 'udp6' : 'udp4');
+    const sock = dgram().createSocket(ipFamily(server) === 6 ? 'udp6' : 'udp4');
     const timer = setTimeout(() => finish(new Error(`no answer from ${server}:${port} within ${timeoutMs} ms`)), timeoutMs);
     function finish(err: Error | undefined, res?: Response): void {
       clearTimeout(timer);

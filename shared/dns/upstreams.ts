@@ -3,15 +3,15 @@
 // port (10.0.0.1#5353), which is dnsmasq's own `server=` syntax.
 import fs from 'node:fs';
 import { parseResolvConf } from '../ipam/resolv-conf';
-import { isIP, isIPv6 } from './ip';
+import { ipFamily } from '../cni/ip';
 
 const UPSTREAM_RE = /^([^%#]+)(%[A-Za-z0-9_.-]{1,15})?(#\d{1,5})?$/;
 
 /** Why `u` is not an upstream dnsmasq accepts, or undefined. */
 export function upstreamProblem(u: string): string | undefined {
   const m = UPSTREAM_RE.exec(u);
-  if (!m || !isIP(m[1]!)) return 'expected an IP address, optionally followed by %zone and #port';
-  if (m[2] && !isIPv6(m[1]!)) return 'only an IPv6 address can carry a %zone';
+  if (!m || !ipFamily(m[1]!)) return 'expected an IP address, optionally followed by %zone and #port';
+  if (m[2] && ipFamily(m[1]!) !== 6) return 'only an IPv6 address can carry a %zone';
   if (m[3] && (Number(m[3].slice(1)) < 1 || Number(m[3].slice(1)) > 65535)) return 'the port must be 1-65535';
   return undefined;
 }

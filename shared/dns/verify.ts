@@ -1,7 +1,7 @@
 // CHECK's question: does the network's server run, and does it answer this attachment's names
 // with its addresses? Asked over the wire, as a container would, from the host netns.
 import { CniError, ErrorCode } from '../cni/error';
-import { canonicalIPv6, isIPv4, isIPv6 } from './ip';
+import { canonicalIp, ipFamily } from '../cni/ip';
 import { runningPid } from './dnsmasq';
 import type { Attachment } from '../cni/owner';
 import { inspect } from './network-dns';
@@ -16,8 +16,8 @@ const fail = (msg: string, details = ''): never => {
 
 /** The questions that prove `reg` is served, each with the addresses the answer must hold. */
 export function expectedAnswers(reg: Registration, domain: string): { name: string; type: number; ips: string[] }[] {
-  const v4 = reg.ips.filter((ip) => isIPv4(ip));
-  const v6 = reg.ips.filter((ip) => isIPv6(ip)).map(canonicalIPv6);
+  const v4 = reg.ips.filter((ip) => ipFamily(ip) === 4);
+  const v6 = reg.ips.filter((ip) => ipFamily(ip) === 6).map((ip) => canonicalIp(ip)!);
   const out: { name: string; type: number; ips: string[] }[] = [];
   for (const n of namesOf(reg)) {
     if (v4.length) out.push({ name: `${n}.${domain}`, type: RecordType.A, ips: v4 });
@@ -37,7 +37,7 @@ export async function verifyServing(files: NetworkFiles, a: Attachment, o: { por
   if (!pid) fail(`dnsname: the DNS server of network "${files.network}" is not running`, `no live dnsmasq for ${files.pid}`);
   const { listen, domain } = records.server!;
   // IPv4 first: an IPv6 gateway may still be completing DAD right after the bridge got it.
-  const server = listen.find((l) => isIPv4(l)) ?? listen[0];
+  const server = listen.find((l) => ipFamily(l) === 4) ?? listen[0];
   if (!server) fail(`dnsname: network "${files.network}" has no server address on record`);
   const questions = expectedAnswers(reg!, domain);
   // Without names there is nothing of ours to look up: any answer for the domain shows service.

@@ -1,7 +1,6 @@
 // The DNS wire format (RFC 1035 §4), only as much as a resolver needs to ask for A/AAAA/PTR
 // records and read the answer: CHECK uses it to ask the server, tests to ask from a container.
-import ipaddr from 'ipaddr.js';
-import { isIPv4, ipv6Bytes } from './ip';
+import { formatIp, ipFromBytes, ipToBytes, parseIp } from '../cni/ip';
 
 export const RecordType = { A: 1, PTR: 12, AAAA: 28 } as const;
 
@@ -69,8 +68,9 @@ function decodeName(b: Buffer, at: number): [string, number] {
   return [labels.join('.'), end < 0 ? pos : end];
 }
 
+/** Go's text of an AAAA record's 16 bytes, as the addresses it is compared with are written. */
 function ipv6Text(raw: Buffer): string {
-  return ipaddr.fromByteArray([...raw]).toString();
+  return formatIp(ipFromBytes(raw)!);
 }
 
 export function decodeResponse(b: Buffer): Response {
@@ -103,8 +103,10 @@ export function decodeResponse(b: Buffer): Response {
 }
 
 /** The name to ask for the PTR record of an address (in-addr.arpa / ip6.arpa). */
-export function reverseName(ip: string): string {
-  if (isIPv4(ip)) return ip.split('.').reverse().join('.') + '.in-addr.arpa';
-  const nibbles = ipv6Bytes(ip).map((b) => b.toString(16).padStart(2, '0')).join('');
+export function reverseName(text: string): string {
+  const ip = parseIp(text);
+  if (!ip) throw new Error(`not an IP address: "${text}"`);
+  if (ip.family === 4) return formatIp(ip).split('.').reverse().join('.') + '.in-addr.arpa';
+  const nibbles = [...ipToBytes(ip)].map((b) => b.toString(16).padStart(2, '0')).join('');
   return [...nibbles].reverse().join('.') + '.ip6.arpa';
 }

@@ -11,8 +11,7 @@
 //   spare<f> : proto . hostPort . hostIP . containerIP . containerPort   (a port the same container
 //              published again on another attachment: not forwarded while the first one lives)
 import { CniError, ErrorCode } from '../../cni/error';
-import type { Family } from '../../cni/ip';
-import ipaddr from 'ipaddr.js';
+import { formatIp, maskOf, type Family } from '../../cni/ip';
 import { fingerprint32 } from '../names';
 import type { ContainerAddr, PortForward, PortmapTarget } from '../portmap-types';
 
@@ -69,7 +68,7 @@ export function subsLength(key: string): SubnetLength | undefined {
 }
 
 const networkOf = (a: ContainerAddr): string => a.subnet.slice(0, a.subnet.indexOf('/'));
-const maskOf = (l: SubnetLength): string => (l.family === 4 ? ipaddr.IPv4 : ipaddr.IPv6).subnetMaskFromPrefixLength(l.prefix).toString();
+const maskText = (l: SubnetLength): string => formatIp({ family: l.family, value: maskOf(l.family, l.prefix) });
 
 /** The prefix lengths whose hairpin sets these addresses use. */
 export function subnetLengths(t: Pick<PortmapTarget, 'addrs' | 'snat' | 'masqAll'>): SubnetLength[] {
@@ -155,7 +154,7 @@ export function setupScript(t: PortmapTarget, fp: string, lengths: readonly Subn
     );
   }
   lines.push(`add rule ${T} postrouting ct status dnat ip saddr 127.0.0.1 ip daddr @lo4 masquerade`);
-  for (const [name, l] of subs) lines.push(`add rule ${T} postrouting ct status dnat ${ip(l.family)} saddr & ${maskOf(l)} . ${ip(l.family)} daddr @${name} masquerade`);
+  for (const [name, l] of subs) lines.push(`add rule ${T} postrouting ct status dnat ${ip(l.family)} saddr & ${maskText(l)} . ${ip(l.family)} daddr @${name} masquerade`);
   for (const f of [4, 6] as const) lines.push(`add rule ${T} postrouting ct status dnat ${ip(f)} saddr . ${ip(f)} daddr @masq${f} masquerade`);
   lines.push(`flush set ${T} cfg`, `add element ${T} cfg { ${fp} }`);
   return lines.join('\n');
