@@ -303,8 +303,12 @@ if (hello) {
 }
 
 const assets = { 'koffi.node': koffiNode };
-// Each role's exports, plus the skeleton's runPlugin for build-warm.cjs's drill.
-for (const r of roles) assets[`${r}.js`] = await wrappedBundle(r, `export * from ${imp(`plugins/${r}/index`)};\nexport { runPlugin as __runPlugin } from ${imp('shared/cni/skel')};`);
+// Each role's exports, plus the skeleton's runPlugin for build-warm.cjs's drill and the bundle's
+// exitAtOnce for boot's runRole.
+for (const r of roles) {
+  const extra = `export { runPlugin as __runPlugin } from ${imp('shared/cni/skel')};\nexport { exitAtOnce as __exitAtOnce } from ${imp('shared/sys/libc')};`;
+  assets[`${r}.js`] = await wrappedBundle(r, `export * from ${imp(`plugins/${r}/index`)};\n${extra}`);
+}
 for (const c of CHUNKS) assets[`${c}.js`] = await wrappedBundle(c, `module.exports = require(${JSON.stringify(c)});`);
 codeCaches([...roles.map((r) => [r, ROLES[r]]), ...CHUNKS.map((c) => [c, 'chunk'])]);
 for (const name of [...roles, ...CHUNKS]) assets[`${name}.cache`] = path.join(build, `${name}.cache`);

@@ -5,7 +5,7 @@
 import { getAsset } from 'node:sea';
 import vm from 'node:vm';
 import { trace } from '../cni/trace';
-import { roleOf, runRole, usage, type Main, type RoleKind } from './multicall';
+import { roleOf, runRole, usage, type RoleKind, type RoleModule } from './multicall';
 
 declare const __TSCNI_ROLES__: Record<string, RoleKind>;
 declare const __TSCNI_CHUNKS__: readonly string[];
@@ -49,5 +49,5 @@ export function boot(): void {
     process.stderr.write(usage(__TSCNI_ROLES__));
     process.exit(2);
   }
-  void runRole(role, () => loadBundle(role) as { main: Main }, rest);
+  void runRole(role, () => loadBundle(role) as RoleModule, rest);
 }

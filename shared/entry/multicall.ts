@@ -6,7 +6,12 @@ import { trace } from '../cni/trace';
 export type Main = (argv: string[]) => Promise<number>;
 /** CNI plugins answer the CNI protocol (VERSION included); tools (cnitool, vxlan-sync) have their own CLI. */
 export type RoleKind = 'plugin' | 'tool';
-export type Registry = Record<string, () => Promise<{ main: Main }>>;
+/** A role's module: its main, and (in the executable) its bundle's exitAtOnce (shared/sys/libc.ts). */
+export interface RoleModule {
+  main: Main;
+  __exitAtOnce?: (code: number) => void;
+}
+export type Registry = Record<string, () => Promise<RoleModule>>;
 
 export function roleOf(argv0: string, argv: string[], roles: readonly string[]): { role: string; rest: string[] } {
   const base = path.basename(argv0);
@@ -22,7 +27,7 @@ export function usage(kinds: Record<string, RoleKind>): string {
 }
 
 /** Loads the role, runs its main and leaves with its exit code. */
-export async function runRole(role: string, load: () => Promise<{ main: Main }> | { main: Main }, rest: string[]): Promise<never> {
+export async function runRole(role: string, load: () => Promise<RoleModule> | RoleModule, rest: string[]): Promise<never> {
   trace(`entry: ${role}`);
   const mod = await load();
   trace('entry: module loaded');
@@ -31,7 +36,9 @@ export async function runRole(role: string, load: () => Promise<{ main: Main }> 
   // Waiting for Node's orderly teardown costs ~10 ms per plugin call, so leave at once. Nothing
   // is lost: roles print with synchronous writes to fds 1 and 2 (writeAllSync), never through
   // process.stdout, whose writes to a full pipe are queued (and whose set-up alone costs ~3 ms and
-  // ~2 MB of a VERSION call).
+  // ~2 MB of a VERSION call). The role's own bundle holds koffi when the call loaded it (boot's
+  // copy of shared/sys never does), so it is the one asked to leave through _exit.
+  mod.__exitAtOnce?.(code);
   process.exit(code);
 }
 
