@@ -44,11 +44,12 @@ export function libc(): Libc {
  * call that touched netlink, a netns or a lock did): Node's own exit path (exit handlers, platform
  * and isolate teardown) costs a working plugin call ~3 ms and has nothing to do for us, since
  * every output went out through synchronous writes. Returns when koffi is not loaded (loading it
- * just to exit would cost more than it saves); the caller then exits the usual way.
+ * just to exit would cost more than it saves) or when NODE_OPTIONS asks Node for something it
+ * does at exit (--cpu-prof, --heap-prof, a diagnostic report); the caller then exits the usual way.
  */
 export function exitAtOnce(code: number): void {
   const k = loadedKoffi();
-  if (!k) return;
+  if (!k || process.env.NODE_OPTIONS) return;
   (k.load('libc.so.6').func('void _exit(int)') as (c: number) => void)(code);
 }
 
