@@ -50,11 +50,20 @@ describe('parsing and text, as Go', () => {
     expect(ipFamily('::ffff:10.1.2.3')).toBe(4);
     expect(ipFamily('fd00::1')).toBe(6);
     expect(ipFamily('10.0.0.1')).toBe(4);
-    const bad = ['010.1.2.3', '10.1.2', '10.1.2.256', '0x7f.0.0.1', ' 10.0.0.1', '10.0.0.1 ', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7:8::', '00001::', 'x', '', '10.0.0.1/24', ':1::', 'fe80::1%eth0', '::ffff:010.2.3.4'];
+    const bad = ['010.1.2.3', '10.1.2', '10.1.2.256', '0x7f.0.0.1', ' 10.0.0.1', '10.0.0.1 ', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7:8::', '00001::', 'x', '', '10.0.0.1/24', ':1::', 'fe80::1%eth0', '::ffff:010.2.3.4', '+1.2.3.4', '1.2.3.-4', '1..2.3', '1.2.3.4.', '.1.2.3', '1e1.0.0.1', '1.2.3.0x4', '\u0661.2.3.4', '1.2.3.1000', '1.2.3. 4'];
     for (const s of bad) {
       expect(parseIp(s), s).toBeUndefined();
       expect(ipFamily(s), s).toBeUndefined();
     }
+  });
+
+  it('reads every dotted quad of four decimal octets, and nothing with a zero-padded octet', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), (o) => {
+        expect(parseIp(o.join('.'))).toEqual({ family: 4, value: BigInt(((o[0]! * 256 + o[1]!) * 256 + o[2]!) * 256 + o[3]!) });
+        expect(parseIp(o.map((x, i) => (i === 2 ? `0${x}` : String(x))).join('.'))).toBeUndefined();
+      }),
+    );
   });
 
   it('round-trips every v4 and v6 value', () => {
