@@ -318,6 +318,7 @@ await esbuild.build({ ...common, stdin: { contents: `import { boot } from ${imp(
 const exe = path.join(bin, 'tscni');
 await makeSea(main, assets, exe);
 for (const r of roles) fs.symlinkSync('tscni', path.join(bin, r));
-fs.rmSync(build, { recursive: true, force: true });
+if (process.env.TSCNI_BUILD_KEEP) console.log(`build: kept ${build}`);
+else fs.rmSync(build, { recursive: true, force: true });
 const kinds = (k) => roles.filter((r) => ROLES[r] === k).join(', ');
 console.log(`built ${path.relative(root, exe)} (${(fs.statSync(exe).size / 1e6).toFixed(0)} MB, ${packager}) with plugins ${kinds('plugin')}; tools ${kinds('tool')}`);
