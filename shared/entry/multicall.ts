@@ -1,7 +1,7 @@
 // One executable, many names: the role comes from the name it was started under
 // (a link in /opt/cni/bin, or a copy of it), or from the first argument when run as "tscni".
 import path from 'node:path';
-import { trace } from '../cni/trace';
+import { trace, traceMemory } from '../cni/trace';
 
 export type Main = (argv: string[]) => Promise<number>;
 /** CNI plugins answer the CNI protocol (VERSION included); tools (cnitool, vxlan-sync) have their own CLI. */
@@ -32,7 +32,7 @@ export async function runRole(role: string, load: () => Promise<RoleModule> | Ro
   const mod = await load();
   trace('entry: module loaded');
   const code = await mod.main(rest);
-  trace('entry: done');
+  traceMemory('entry: done');
   // Waiting for Node's orderly teardown costs ~10 ms per plugin call, so leave at once. Nothing
   // is lost: roles print with synchronous writes to fds 1 and 2 (writeAllSync), never through
   // process.stdout, whose writes to a full pipe are queued (and whose set-up alone costs ~3 ms and
