@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256Hex } from '../sys/sha256';
+import { overwriteSync } from '../sys/files';
 
 const O = fs.constants;
 
@@ -94,9 +95,10 @@ export class OwnerIndex {
   }
 
   saveStamp(): void {
-    const fd = fs.openSync(this.stampFile, O.O_WRONLY | O.O_CREAT | O.O_TRUNC | O.O_NOFOLLOW, 0o600);
+    // No O_TRUNC: see overwriteSync.
+    const fd = fs.openSync(this.stampFile, O.O_WRONLY | O.O_CREAT | O.O_NOFOLLOW, 0o600);
     try {
-      fs.writeSync(fd, dirStamp(this.storeDir));
+      overwriteSync(fd, dirStamp(this.storeDir));
     } finally {
       fs.closeSync(fd);
     }

@@ -16,6 +16,7 @@ import { CniError, ErrorCode } from '../cni/error';
 import { log } from '../cni/log';
 import { validateNetworkName } from '../cni/names';
 import { lockExclusive, unlock } from '../sys/flock';
+import { overwriteSync } from '../sys/files';
 import { type Ip, formatIp, parseIp } from '../cni/ip';
 import type { Attachment } from '../cni/owner';
 import { LAST_RESERVED_PREFIX, type LeaseContent, LOCK_NAME, leaseBody, ownerKey, parseLease } from './lease-file';
@@ -300,7 +301,8 @@ export class Store {
     const file = path.join(this.dir, LAST_RESERVED_PREFIX + rangeId);
     let fd: number;
     try {
-      fd = fs.openSync(file, O.O_WRONLY | O.O_CREAT | O.O_TRUNC | O.O_NOFOLLOW, 0o600);
+      // No O_TRUNC: see overwriteSync.
+      fd = fs.openSync(file, O.O_WRONLY | O.O_CREAT | O.O_NOFOLLOW, 0o600);
     } catch (e) {
       if (errCode(e) !== 'ELOOP') throw e;
       log(`host-local: ${file} was a symlink; replacing it with a file`);
@@ -308,7 +310,7 @@ export class Store {
       fd = fs.openSync(file, O.O_WRONLY | O.O_CREAT | O.O_EXCL | O.O_NOFOLLOW, 0o600);
     }
     try {
-      fs.writeSync(fd, name);
+      overwriteSync(fd, name);
     } finally {
       fs.closeSync(fd);
     }

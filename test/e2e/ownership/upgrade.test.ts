@@ -41,7 +41,21 @@ async function buildPrevious(): Promise<string> {
   if (tar.status !== 0) throw new Error(`git archive ${PREVIOUS}: ${tar.stderr}`);
   const x = spawnSync('tar', ['-x', '-C', buildDir], { input: tar.stdout });
   if (x.status !== 0) throw new Error(`tar: ${x.stderr}`);
-  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(buildDir, 'node_modules'));
+  // Our node_modules, plus what the previous build depended on and this one dropped (ipaddr.js),
+  // fetched with `npm pack` (its old lock file is not one `npm ci` accepts any more).
+  const mods = path.join(buildDir, 'node_modules');
+  fs.mkdirSync(mods);
+  for (const e of fs.readdirSync(path.join(repoRoot, 'node_modules'))) fs.symlinkSync(path.join(repoRoot, 'node_modules', e), path.join(mods, e));
+  const wanted = JSON.parse(fs.readFileSync(path.join(buildDir, 'package.json'), 'utf8')).dependencies as Record<string, string>;
+  for (const [name, range] of Object.entries(wanted)) {
+    if (fs.existsSync(path.join(mods, name))) continue;
+    const pack = await runAsync('npm', ['pack', `${name}@${range}`, '--silent', '--pack-destination', buildDir], buildDir);
+    const tgz = pack.out.trim().split('\n').at(-1) ?? '';
+    if (pack.code !== 0 || !tgz) throw new Error(`npm pack ${name}@${range} for ${PREVIOUS} failed: ${pack.out}`);
+    fs.mkdirSync(path.join(mods, name), { recursive: true });
+    const x2 = spawnSync('tar', ['-xzf', path.join(buildDir, tgz), '-C', path.join(mods, name), '--strip-components=1']);
+    if (x2.status !== 0) throw new Error(`tar ${tgz}: ${x2.stderr}`);
+  }
   const b = await runAsync(process.execPath, ['scripts/build.mjs'], buildDir);
   if (b.code !== 0) throw new Error(`building ${PREVIOUS} failed: ${b.out}`);
   return path.join(buildDir, 'dist', 'bin');
