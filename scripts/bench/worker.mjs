@@ -57,6 +57,12 @@ try {
     );
   }
   if (observe) {
+    // One untraced ADD and DEL first, so the traced pair is the steady state: the first DEL after
+    // the other backend's workloads (this host's /run/tscni markers) sweeps that backend's
+    // leftovers once, with iptables-save processes (~30 ms, and Node's child_process in memory).
+    const warm = mkNetns(present + count + 1);
+    warm.prevResult = await chainAdd(dir, list, warm);
+    await chainDel(dir, list, warm);
     out.calls = [];
     const c = mkNetns(present + count);
     c.prevResult = await chainAdd(dir, list, c, out.calls);

@@ -2,7 +2,7 @@
 // role's bundle, stored as an SEA asset with a V8 code cache made at build time. A call thus
 // compiles and initialises nothing it does not use: no other plugin, and no etcd/gRPC client
 // unless the role asks for it (it is a chunk of its own, loaded on first require).
-import { getAsset } from 'node:sea';
+import { getRawAsset } from 'node:sea';
 import vm from 'node:vm';
 import { trace } from '../cni/trace';
 import { roleOf, runRole, usage, type RoleKind, type RoleModule } from './multicall';
@@ -12,9 +12,11 @@ declare const __TSCNI_CHUNKS__: readonly string[];
 
 const chunks = new Map<string, unknown>();
 
+// getRawAsset, not getAsset: the asset as mapped in the executable instead of a copy of it
+// (~0.6 MB less memory per call for a bundle and its code cache, which are only read).
 function assetOrUndefined(name: string): ArrayBuffer | undefined {
   try {
-    return getAsset(name);
+    return getRawAsset(name);
   } catch {
     return undefined;
   }
@@ -22,7 +24,7 @@ function assetOrUndefined(name: string): ArrayBuffer | undefined {
 
 /** Runs a CommonJS-wrapped bundle from the assets; its code cache saves the compile. */
 function loadBundle(name: string): unknown {
-  const source = getAsset(`${name}.js`, 'utf8');
+  const source = Buffer.from(getRawAsset(`${name}.js`)).toString('utf8');
   const cache = assetOrUndefined(`${name}.cache`);
   const script = new vm.Script(source, { filename: `tscni:${name}.js`, cachedData: cache && Buffer.from(cache) });
   if (cache && script.cachedDataRejected) trace(`entry: code cache of ${name} rejected (compiling instead)`);
