@@ -37,7 +37,11 @@ export function ensureBridge(nl: Netlink, o: BridgeOptions): { bridge: Link; cre
       throw e;
     }
   }
-  if (o.promisc && !br.promisc) nl.linkSetPromisc(br.index, true);
+  let changed = created || (!!o.vlanFiltering && !br.bridge?.vlanFiltering);
+  if (o.promisc && !br.promisc) {
+    nl.linkSetPromisc(br.index, true);
+    changed = true;
+  }
   if (created) {
     // Pin the MAC now: left unset, the kernel makes the bridge follow its lowest port MAC, so it
     // changes as containers come and go (stale ARP for the gateway, CHECK seeing a new MAC).
@@ -45,6 +49,10 @@ export function ensureBridge(nl: Netlink, o: BridgeOptions): { bridge: Link; cre
     // The bridge must not autoconfigure from RAs on a container network.
     disableAcceptRa(o.name);
   }
-  if (!br.up) nl.linkSetUp(br.index);
-  return { bridge: nl.linkByIndex(br.index) ?? br, created };
+  if (!br.up) {
+    nl.linkSetUp(br.index);
+    changed = true;
+  }
+  // Read back only what this call changed: the common ADD finds the bridge as it wants it.
+  return { bridge: (changed && nl.linkByIndex(br.index)) || br, created };
 }
