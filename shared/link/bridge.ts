@@ -29,7 +29,9 @@ export function ensureBridge(nl: Netlink, o: BridgeOptions): { bridge: Link; cre
   }
   if (!br) throw new CniError(ErrorCode.Internal, `could not create bridge ${o.name}`);
   if (br.kind !== 'bridge') throw new CniError(ErrorCode.Internal, `${o.name} already exists but is not a bridge`);
+  let changed = created;
   if (o.vlanFiltering && !br.bridge?.vlanFiltering) {
+    changed = true;
     try {
       nl.bridgeSetVlanFiltering(br.index, true);
     } catch (e) {
@@ -37,7 +39,6 @@ export function ensureBridge(nl: Netlink, o: BridgeOptions): { bridge: Link; cre
       throw e;
     }
   }
-  let changed = created || (!!o.vlanFiltering && !br.bridge?.vlanFiltering);
   if (o.promisc && !br.promisc) {
     nl.linkSetPromisc(br.index, true);
     changed = true;

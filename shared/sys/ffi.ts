@@ -64,11 +64,6 @@ function devAddonPath(): string {
   return path.join(path.dirname(pkgJson), 'linux_x64', 'koffi.node');
 }
 
-/** koffi if this bundle already loaded it, without loading it. */
-export function loadedKoffi(): Koffi | undefined {
-  return cached;
-}
-
 export function koffi(): Koffi {
   if (cached) return cached;
   const file = isSea() ? materialiseSeaAddon() : devAddonPath();

@@ -1,5 +1,5 @@
 // The handful of libc calls Node does not expose: netlink sockets, setns and flock.
-import { koffi, loadedKoffi, type KoffiLib } from './ffi';
+import { koffi, type KoffiLib } from './ffi';
 import { errnoName } from './errno';
 
 export interface Libc {
@@ -40,17 +40,17 @@ export function libc(): Libc {
 }
 
 /**
- * Ends the process with `code` through libc's _exit when this bundle already loaded koffi (every
- * call that touched netlink, a netns or a lock did): Node's own exit path (exit handlers, platform
- * and isolate teardown) costs a working plugin call ~3 ms and has nothing to do for us, since
- * every output went out through synchronous writes. Returns when koffi is not loaded (loading it
- * just to exit would cost more than it saves) or when NODE_OPTIONS asks Node for something it
- * does at exit (--cpu-prof, --heap-prof, a diagnostic report); the caller then exits the usual way.
+ * Ends the process with `code` through libc's _exit when this bundle already bound libc (every
+ * call that touched netlink, a netns or a lock did; koffi is loaded for libc() alone): Node's own
+ * exit path (exit handlers, platform and isolate teardown) costs a working plugin call ~3 ms and
+ * has nothing to do for us, since every output went out through synchronous writes. Returns when
+ * libc is not bound (loading koffi just to exit would cost more than it saves) or when
+ * NODE_OPTIONS asks Node for something it does at exit (--cpu-prof, --heap-prof, a diagnostic
+ * report); the caller then exits the usual way.
  */
 export function exitAtOnce(code: number): void {
-  const k = loadedKoffi();
-  if (!k || process.env.NODE_OPTIONS) return;
-  (k.load('libc.so.6').func('void _exit(int)') as (c: number) => void)(code);
+  if (!lib || process.env.NODE_OPTIONS) return;
+  (koffi().load('libc.so.6').func('void _exit(int)') as (c: number) => void)(code);
 }
 
 /** An OS error carrying the errno name (EEXIST, ENODEV…) so callers can branch on it. */
